@@ -1,0 +1,67 @@
+# yibao-mart: `make run` (demo end to end) and `make test`. Everything installs on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data
+DEMO_PERSONS ?= 20000
+DEMO_YEARS ?= 3
+PORT ?= 8050
+HOST ?= 127.0.0.1
+DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
+
+export YIBAO_DATA := $(DATA)
+export YIBAO_LANDING := $(DATA)/landing/landing.duckdb
+export YIBAO_WAREHOUSE := $(DATA)/warehouse/yibao.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: run test install system-deps demo-data load build serve bench clean
+
+run: install build serve ## demo end to end: install, generate, load, build, serve
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> installing into $(VENV)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+system-deps: ## Debian packages for browser tests, PDF and CJK rendering (idempotent)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo-data: install $(DATA)/raw/.complete
+
+$(DATA)/raw/.complete:
+	@echo "==> generating demo data ($(DEMO_PERSONS) persons, $(DEMO_YEARS) years)"
+	$(BIN)/python -m ingest generate --out $(DATA)/raw --persons $(DEMO_PERSONS) --years $(DEMO_YEARS)
+	touch $@
+
+load: demo-data
+	@echo "==> loading $(DATA)/raw into $(YIBAO_LANDING)"
+	$(BIN)/python -m ingest load $(DATA)/raw
+
+build: load
+	@echo "==> dbt build"
+	mkdir -p $(DATA)/warehouse
+	$(BIN)/dbt build
+	$(BIN)/dbt docs generate --quiet
+
+serve:
+	@echo "==> dashboard on http://$(HOST):$(PORT)/"
+	$(BIN)/python -m dashboard --host $(HOST) --port $(PORT)
+
+test: install system-deps ## the whole suite
+	$(BIN)/python -m pytest
+
+bench: install ## generation and load at demo and county size; figures go in the README
+	$(BIN)/python scripts/bench_ingest.py
+
+clean:
+	rm -rf $(DATA) target logs

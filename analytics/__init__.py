@@ -1,0 +1,1 @@
+"""Modelling shared by dbt python models, the dashboard and notebooks."""

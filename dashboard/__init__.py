@@ -1,0 +1,1 @@
+"""Dash app over the marts: disclosure indicators, budget execution, projections, targeting."""

@@ -1,0 +1,1 @@
+"""Data in: raw-table contracts, file readers, landing with quarantine, synthetic generator."""

@@ -1,0 +1,146 @@
+"""`python -m ingest`: generate demo data, load deliveries, show what was landed."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from ingest import settings
+from ingest.errors import IngestError
+
+app = typer.Typer(help="Data in: synthetic deliveries, validated loading, landing status.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+errors = Console(stderr=True)
+_debug = False
+
+
+class Format(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+class Encoding(str, Enum):
+    utf8 = "utf-8"
+    gb18030 = "gb18030"
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False):
+    global _debug
+    _debug = debug
+
+
+@contextmanager
+def _progress():
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            name = step.split(":")[0]
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=max(total, 1))
+            bar.update(tasks[name], completed=done, total=max(total, 1), description=step)
+        yield update
+        for task in bar.tasks:
+            bar.update(task.id, completed=task.total)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the delivery files into.")] = Path("data/raw"),
+    persons: Annotated[int, typer.Option(min=100, help="Number of insured persons.")] = 20_000,
+    years: Annotated[int, typer.Option(min=1, max=20, help="Number of years of activity.")] = 3,
+    start_year: Annotated[int, typer.Option(min=2015, max=2030, help="First year.")] = 2022,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 42,
+    format: Annotated[Format, typer.Option(help="File format of the delivery.")] = Format.csv,
+    encoding: Annotated[Encoding, typer.Option(help="Text encoding of CSV files.")] = Encoding.utf8,
+):
+    """Write a synthetic county delivery (every raw table) plus ground truth in OUT/truth."""
+    from ingest.generate import generate as run
+
+    with _progress() as update:
+        counts = run(out, persons=persons, years=years, start_year=start_year, seed=seed,
+                     fmt=format.value, encoding=encoding.value, progress=update)
+    table = RichTable("table", "rows", title=f"written to {out}")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+@app.command()
+def load(
+    directory: Annotated[Path, typer.Argument(help="Folder holding the delivery files.")],
+    landing: Annotated[Optional[Path], typer.Option(help="Landing database file.")] = None,
+    tables: Annotated[Optional[str], typer.Option(
+        help="Comma-separated tables this delivery holds (default: all tables are expected).")] = None,
+):
+    """Validate a delivery against the contract and land it; bad rows go to quarantine."""
+    from ingest.land import load_directory
+
+    target = landing or settings.landing_path()
+    wanted = [t.strip() for t in tables.split(",")] if tables else None
+    with _progress() as update:
+        report = load_directory(directory, target, tables=wanted, progress=update)
+    table = RichTable("table", "files", "unchanged", "rows in", "landed", "quarantined", "replaced",
+                      title=f"loaded into {target}")
+    for name, t in report.by_table().items():
+        table.add_row(name, str(t["files"]), str(t["unchanged"]), f"{t['rows_in']:,}",
+                      f"{t['landed']:,}", f"{t['quarantined']:,}", f"{t['replaced']:,}")
+    console.print(table)
+    quarantined = sum(t["quarantined"] for t in report.by_table().values())
+    if quarantined:
+        console.print(f"{quarantined:,} rows quarantined with their reasons: "
+                      f"python -m ingest status --landing {target}")
+
+
+@app.command()
+def status(
+    landing: Annotated[Optional[Path], typer.Option(help="Landing database file.")] = None,
+    limit: Annotated[int, typer.Option(help="Quarantine reasons to show.")] = 20,
+):
+    """Landed batches per table and the most frequent quarantine reasons."""
+    target = landing or settings.landing_path()
+    if not target.exists():
+        raise IngestError(f"{target}: no landing database yet; run `python -m ingest load DIR`.")
+    con = duckdb.connect(str(target), read_only=True)
+    batches = con.execute("""
+        SELECT table_name, count(*), sum(rows_in), sum(rows_landed), sum(rows_quarantined),
+               max(loaded_at)
+        FROM meta.batches GROUP BY 1 ORDER BY 1""").fetchall()
+    table = RichTable("table", "batches", "rows in", "landed", "quarantined", "last load")
+    for name, n, rows_in, landed, quarantined, last in batches:
+        table.add_row(name, str(n), f"{rows_in:,}", f"{landed:,}", f"{quarantined:,}",
+                      f"{last:%Y-%m-%d %H:%M}")
+    console.print(table)
+    reasons = con.execute("""
+        SELECT table_name, file_path, min(row_number), count(*),
+               regexp_replace(reason, '''[^'']*''', '…', 'g') AS kind
+        FROM meta.quarantine GROUP BY table_name, file_path, kind
+        ORDER BY count(*) DESC LIMIT ?""", [limit]).fetchall()
+    if reasons:
+        q = RichTable("table", "file", "first row", "rows", "reason", title="quarantine")
+        for name, path, first, n, kind in reasons:
+            q.add_row(name, Path(path).name, str(first), f"{n:,}", kind)
+        console.print(q)
+
+
+def main() -> None:
+    try:
+        app()
+    except IngestError as exc:
+        if _debug:
+            raise
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

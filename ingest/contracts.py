@@ -1,0 +1,445 @@
+"""The raw-data contract: every table a delivery may contain, its columns, types and checks.
+
+Names follow the national platform's fund-side extract tables (lower case). Columns are the
+subset the project uses; a delivered column not named here is reported as ignored, never
+silently dropped. Chinese labels are those of the national templates, so files with Chinese
+headers load too. The three fund-finance tables (`fund_income`, `fixmedins_budget`,
+`insured_population`) are not held by the settlement system; their layout is this project's.
+
+Every check the loader runs is declared here; `ingest.land` only executes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Logical type -> DuckDB type. Money is DECIMAL (exact), quantities and unit prices carry more
+# decimals, codes are always VARCHAR.
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "int": "INTEGER",
+    "money": "DECIMAL(18,2)",
+    "qty": "DECIMAL(18,4)",
+    "ratio": "DECIMAL(9,4)",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+ADMDVS = r"^\d{6}$"
+FIXMEDINS = r"^[HP]\d{11}$"
+PSN_NO = r"^\d{10,30}$"
+HILIST = r"^([XZC][0-9A-Z]{9,26}|\d{15})$"
+NUMERIC_CODE = r"^\d{2,6}$"
+FLAG = ("0", "1")
+INSUTYPES = ("310", "320", "330", "340", "350", "360", "370", "380", "390", "391", "392",
+             "399", "410", "510")
+HOSP_LV = tuple(f"{i:02d}" for i in range(1, 15))
+GEND = ("0", "1", "2", "9")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label_zh: str
+    type: str = "string"
+    required: bool = True          # the file must have this column
+    not_null: bool = False         # every row must carry a value
+    pattern: str | None = None     # regex a non-empty value must match
+    allowed: tuple[str, ...] | None = None
+    nonneg: bool = False           # negative only on refund rows (see Table.refund_when)
+    aliases: tuple[str, ...] = ()  # further header spellings accepted
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """`total` must equal the sum of `parts`, to the fen."""
+    total: str
+    parts: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.total} = {' + '.join(self.parts)}"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    label_zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Column whose month (or year, for an int column) is the delivery period: a corrected
+    # re-delivery replaces every landed row of the periods it contains. None: the table is a
+    # snapshot, upserted by key.
+    period: str | None = None
+    identities: tuple[Identity, ...] = ()
+    date_order: tuple[tuple[str, str], ...] = ()   # (earlier, later) pairs
+    refund_when: str | None = None                 # SQL over raw text columns marking refund rows
+    description: str = ""
+    extra_checks: tuple[tuple[str, str], ...] = field(default=())  # (SQL failing condition, reason)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _c(name, label, type="string", **kw) -> Column:
+    return Column(name, label, type, **kw)
+
+
+def _money(name, label, **kw) -> Column:
+    return Column(name, label, "money", nonneg=True, **kw)
+
+
+SETL_D = Table(
+    name="setl_d",
+    label_zh="结算信息",
+    description="One row per settlement (结算); refunds are separate negative rows linked by init_setl_id.",
+    key=("setl_id",),
+    period="setl_time",
+    columns=(
+        _c("setl_id", "结算ID", not_null=True),
+        _c("mdtrt_id", "就诊ID", not_null=True),
+        _c("init_setl_id", "原结算ID"),
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("psn_name", "姓名"),
+        _c("certno", "身份证号", aliases=("证件号码",)),
+        _c("gend", "性别", allowed=GEND),
+        _c("brdy", "出生日期", "date"),
+        _c("age", "年龄", "qty"),
+        _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",)),
+        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS, aliases=("参保所属医保区划",)),
+        _c("pay_loc", "支付地点类别", not_null=True, allowed=("1", "2", "3", "4")),
+        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS,
+           aliases=("定点医药机构编号",)),
+        _c("fixmedins_name", "机构名称", aliases=("定点医药机构名称",)),
+        _c("hosp_lv", "机构等级", allowed=HOSP_LV, aliases=("医院等级",)),
+        _c("begndate", "入院时间", "date", not_null=True, aliases=("开始日期",)),
+        _c("enddate", "出院时间", "date", not_null=True, aliases=("结束日期",)),
+        _c("setl_time", "结算日期", "timestamp", not_null=True, aliases=("结算时间",)),
+        _c("med_type", "医疗类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("setl_type", "结算类别", required=False),
+        _c("clr_type", "清算类别", required=False),
+        _c("dise_no", "病种编号", required=False),
+        _c("dise_name", "病种名称", required=False),
+        _money("medfee_sumamt", "医疗费用总额", not_null=True),
+        _money("fulamt_ownpay_amt", "全自费金额", not_null=True),
+        _money("overlmt_selfpay", "超限价自费费用", not_null=True),
+        _money("preselfpay_amt", "先行自付金额", not_null=True),
+        _money("inscp_amt", "医保范围金额", not_null=True, aliases=("符合政策范围金额",)),
+        _money("act_pay_dedc", "实际支付起付线", required=False),
+        _money("hifp_pay", "基本医疗保险统筹基金支出", not_null=True),
+        _money("cvlserv_pay", "公务员医疗补助资金支出", not_null=True),
+        _money("hifes_pay", "补充医疗保险基金支出", not_null=True),
+        _money("hifmi_pay", "居民大病保险资金支出", not_null=True),
+        _money("hifob_pay", "职工大额医疗费用补助基金支出", not_null=True),
+        _money("hifdm_pay", "伤残人员医疗保障基金支出", not_null=True),
+        _money("maf_pay", "医疗救助基金支出", not_null=True),
+        _money("othfund_pay", "其他基金支出", not_null=True),
+        _money("fund_pay_sumamt", "基金支付总额", not_null=True),
+        _money("psn_pay", "个人支付金额", not_null=True, aliases=("个人负担总金额",)),
+        _money("acct_pay", "个人账户支出", not_null=True),
+        _money("cash_payamt", "现金支付金额", not_null=True),
+        _c("refd_setl_flag", "退费结算标志", not_null=True, allowed=FLAG),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    identities=(
+        Identity("medfee_sumamt", ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+                                   "inscp_amt")),
+        Identity("medfee_sumamt", ("fund_pay_sumamt", "psn_pay")),
+        Identity("psn_pay", ("acct_pay", "cash_payamt")),
+        Identity("fund_pay_sumamt", ("hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay",
+                                     "hifob_pay", "hifdm_pay", "maf_pay", "othfund_pay")),
+    ),
+    date_order=(("begndate", "enddate"), ("begndate", "setl_time")),
+    refund_when="refd_setl_flag = '1'",
+    extra_checks=(
+        ("refd_setl_flag = '1' AND coalesce(init_setl_id, '') = ''",
+         "refund settlement (refd_setl_flag=1) without init_setl_id"),
+    ),
+)
+
+MDTRT_D = Table(
+    name="mdtrt_d",
+    label_zh="就诊信息",
+    description="One row per visit (就诊): an outpatient visit, a pharmacy purchase or an inpatient stay.",
+    key=("mdtrt_id",),
+    period="begntime",
+    columns=(
+        _c("mdtrt_id", "就诊ID", not_null=True),
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("psn_name", "姓名"),
+        _c("certno", "身份证号", aliases=("证件号码",)),
+        _c("gend", "性别", allowed=GEND),
+        _c("brdy", "出生日期", "date"),
+        _c("age", "年龄", "qty"),
+        _c("tel", "联系电话", required=False),
+        _c("addr", "联系地址", required=False),
+        _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",)),
+        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS),
+        _c("pay_loc", "支付地点类别", allowed=("1", "2", "3", "4")),
+        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS),
+        _c("fixmedins_name", "机构名称"),
+        _c("hosp_lv", "机构等级", allowed=HOSP_LV),
+        _c("begntime", "入院时间", "timestamp", not_null=True, aliases=("开始时间",)),
+        _c("endtime", "出院时间", "timestamp", aliases=("结束时间",)),
+        _c("med_type", "医疗类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("ipt_otp_no", "住院号", required=False, aliases=("住院/门诊号",)),
+        _c("adm_dept_codg", "入院科室编码", required=False),
+        _c("adm_dept_name", "入院科室名称", required=False),
+        _c("chfpdr_code", "主诊医师代码", required=False),
+        _c("dscg_maindiag_code", "主诊断编码", required=False, aliases=("出院主诊断代码",)),
+        _c("dscg_maindiag_name", "主诊断名称", required=False, aliases=("出院主诊断名称",)),
+        _c("dscg_way", "离院方式", required=False),
+        _c("inhosp_stas", "在院状态", required=False, allowed=FLAG),
+        _c("die_date", "死亡日期", "date", required=False),
+        _c("ipt_days", "住院天数", "int", required=False),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    date_order=(("begntime", "endtime"),),
+)
+
+FEE_LIST_D = Table(
+    name="fee_list_d",
+    label_zh="费用明细",
+    description="One row per fee line (费用明细); refund lines are negative and carry init_feedetl_sn.",
+    key=("bkkp_sn",),
+    period="fee_ocur_time",
+    columns=(
+        _c("bkkp_sn", "记账流水号", not_null=True, aliases=("费用明细流水号",)),
+        _c("mdtrt_id", "就诊ID", not_null=True),
+        _c("setl_id", "结算ID"),
+        _c("fee_ocur_time", "费用发生日期", "timestamp", not_null=True, aliases=("费用发生时间",)),
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS),
+        _c("med_type", "医疗类别", pattern=NUMERIC_CODE),
+        Column("cnt", "数量", "qty", not_null=True, nonneg=True),
+        Column("pric", "单价", "qty", not_null=True, nonneg=True),
+        _money("det_item_fee_sumamt", "总额", not_null=True, aliases=("明细项目费用总额",)),
+        Column("pric_uplmt_amt", "限价", "qty", required=False, nonneg=True, aliases=("定价上限金额",)),
+        Column("selfpay_prop", "自付比例", "ratio", required=False),
+        _money("fulamt_ownpay_amt", "全自费金额", not_null=True),
+        _money("overlmt_selfpay", "超限价自费费用", not_null=True),
+        _money("preselfpay_amt", "先行自付金额", not_null=True),
+        _money("inscp_amt", "医保范围金额", not_null=True, aliases=("符合范围金额",)),
+        _c("chrgitm_lv", "收费项目等级", allowed=("01", "02", "03", "04")),
+        _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
+        _c("hilist_name", "医保目录名称"),
+        _c("list_type", "目录类别", allowed=("101", "102", "103", "104", "201", "301")),
+        _c("med_chrgitm_type", "医疗收费项目类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("bilg_dept_codg", "开单科室编码", required=False),
+        _c("bilg_dept_name", "开单科室名称", required=False),
+        _c("bilg_dr_code", "开单医生编码", required=False, aliases=("开单医师编码",)),
+        _c("used_frqu_dscr", "使用频次描述", required=False),
+        _c("prd_days", "周期天数", "int", required=False),
+        _c("init_feedetl_sn", "原费用流水号", required=False),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    identities=(
+        Identity("det_item_fee_sumamt", ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+                                         "inscp_amt")),
+    ),
+    refund_when="coalesce(init_feedetl_sn, '') <> ''",
+    extra_checks=(
+        ("abs(try_cast(det_item_fee_sumamt AS DECIMAL(18,2)) - round(try_cast(cnt AS DECIMAL(18,4))"
+         " * try_cast(pric AS DECIMAL(18,4)), 2)) > 0.01",
+         "det_item_fee_sumamt differs from cnt × pric"),
+    ),
+)
+
+SETL_LIST_DIAG_D = Table(
+    name="setl_list_diag_d",
+    label_zh="结算清单诊断信息",
+    description="One row per diagnosis on a settlement list (医保结算清单).",
+    key=("setl_list_diag_id",),
+    columns=(
+        _c("setl_list_diag_id", "结算清单诊断信息ID", not_null=True),
+        _c("setl_id", "结算ID", not_null=True),
+        _c("mdtrt_id", "就诊ID", not_null=True),
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("diag_type", "诊断类别", allowed=("1", "2", "3")),
+        _c("maindiag_flag", "主诊断标志", allowed=FLAG),
+        _c("diag_code", "诊断代码", not_null=True),
+        _c("diag_name", "诊断名称"),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+)
+
+SETL_LIST_OPRN_D = Table(
+    name="setl_list_oprn_d",
+    label_zh="结算清单手术操作信息",
+    description="One row per operation or procedure on a settlement list.",
+    key=("setl_list_oprn_id",),
+    columns=(
+        _c("setl_list_oprn_id", "结算清单手术操作ID", not_null=True),
+        _c("setl_id", "结算ID", not_null=True),
+        _c("mdtrt_id", "就诊ID", not_null=True),
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("main_oprn_flag", "主手术操作标志", allowed=("1", "2")),
+        _c("oprn_oprt_code", "手术操作代码", not_null=True),
+        _c("oprn_oprt_name", "手术操作名称"),
+        _c("oprn_oprt_date", "手术操作日期", "date"),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+)
+
+PSN_INFO_B = Table(
+    name="psn_info_b",
+    label_zh="人员基本信息",
+    description="One row per insured person (人员); surv_stas/die_date from civil-affairs matching.",
+    key=("psn_no",),
+    columns=(
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("psn_name", "姓名"),
+        _c("gend", "性别", not_null=True, allowed=GEND),
+        _c("brdy", "出生日期", "date", not_null=True),
+        _c("psn_cert_type", "人员证件类型", required=False),
+        _c("certno", "证件号码", aliases=("身份证号",)),
+        _c("tel", "联系电话", required=False),
+        _c("addr", "联系地址", required=False),
+        _c("resd_loc_admdvs", "户籍所在地区划", required=False, pattern=ADMDVS),
+        _c("surv_stas", "生存状态", allowed=("1", "2")),
+        _c("die_date", "死亡日期", "date", required=False),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+)
+
+PSN_INSU_D = Table(
+    name="psn_insu_d",
+    label_zh="人员参保信息",
+    description="One row per insurance relation (参保关系) of a person with a scheme.",
+    key=("psn_insu_rlts_id",),
+    columns=(
+        _c("psn_insu_rlts_id", "人员参保关系ID", not_null=True),
+        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",)),
+        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("psn_insu_stas", "参保状态", allowed=("1", "2", "3", "4")),
+        _c("crt_insu_date", "本次参保日期", "date", not_null=True),
+        _c("paus_insu_date", "暂停参保日期", "date"),
+        _c("insutype_retr_flag", "离退休标志", allowed=FLAG),
+        _c("emp_no", "单位编号", required=False),
+        _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    date_order=(("crt_insu_date", "paus_insu_date"),),
+)
+
+FIXMEDINS_B = Table(
+    name="fixmedins_b",
+    label_zh="定点医药机构信息",
+    description="One row per designated institution (定点医药机构), with medins_info_b attributes.",
+    key=("fixmedins_code",),
+    columns=(
+        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS,
+           aliases=("定点医药机构编号",)),
+        _c("fixmedins_name", "机构名称", not_null=True, aliases=("定点医药机构名称",)),
+        _c("fixmedins_type", "定点医药机构类型", not_null=True, allowed=("1", "2")),
+        _c("medins_type", "医疗服务机构类型", pattern=r"^[A-Z][0-9A-Z]{0,3}$"),
+        _c("hosp_lv", "医院等级", not_null=True, allowed=HOSP_LV),
+        _c("admdvs", "所在地区划", not_null=True, pattern=ADMDVS, aliases=("医保区划",)),
+        _c("aprv_bed_cnt", "批准床位数", "int", required=False),
+        _c("grst_hosp_flag", "基层医院标志", required=False, allowed=FLAG),
+        _c("biznat", "经营性质", required=False),
+        _c("cred_lv", "信用等级", required=False),
+        _c("begndate", "协议开始日期", "date", aliases=("开始日期",)),
+        _c("enddate", "协议结束日期", "date", aliases=("结束日期",)),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    date_order=(("begndate", "enddate"),),
+)
+
+HILIST_B = Table(
+    name="hilist_b",
+    label_zh="医保目录信息",
+    description="One row per catalogue entry (医保目录): drug, service item or consumable.",
+    key=("hilist_code",),
+    columns=(
+        _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
+        _c("hilist_name", "医保目录名称", not_null=True),
+        _c("list_type", "目录类别", not_null=True, allowed=("101", "102", "103", "104", "201", "301")),
+        _c("med_chrgitm_type", "医疗收费项目类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("chrgitm_lv", "收费项目等级", not_null=True, allowed=("01", "02", "03", "04")),
+        _c("lmt_used_flag", "限制使用标志", allowed=FLAG),
+        _c("lmt_usescp", "限制使用范围", required=False),
+        _c("selfpay_prop", "自付比例", "ratio", required=False),
+        _c("begndate", "开始日期", "date"),
+        _c("enddate", "结束日期", "date"),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    date_order=(("begndate", "enddate"),),
+)
+
+HILIST_LMTPRIC_D = Table(
+    name="hilist_lmtpric_d",
+    label_zh="医保目录限价信息",
+    description="One row per price cap (限价) of a catalogue entry and validity period.",
+    key=("hilist_code", "begndate"),
+    columns=(
+        _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
+        _c("hilist_lmtpric_type", "限价类型", required=False),
+        Column("hilist_pric_uplmt_amt", "定价上限金额", "qty", not_null=True, nonneg=True),
+        _c("begndate", "开始日期", "date", not_null=True),
+        _c("enddate", "结束日期", "date"),
+        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+    ),
+    date_order=(("begndate", "enddate"),),
+)
+
+FUND_INCOME = Table(
+    name="fund_income",
+    label_zh="基金收入",
+    description="One row per month × fund × income source (基金收入, from the finance ledger).",
+    key=("income_month", "insu_admdvs", "fund_pay_type", "income_src"),
+    period="income_month",
+    columns=(
+        _c("income_month", "收入月份", "date", not_null=True),
+        _c("insu_admdvs", "医保区划", not_null=True, pattern=ADMDVS),
+        _c("fund_pay_type", "基金类型", not_null=True, pattern=r"^\d{6}$"),
+        _c("income_src", "收入来源", not_null=True, pattern=r"^\d{2}$"),
+        Column("income_amt", "收入金额", "money", not_null=True),
+    ),
+)
+
+FIXMEDINS_BUDGET = Table(
+    name="fixmedins_budget",
+    label_zh="总额预算",
+    description="One row per institution × year × scheme: the annual total budget (总额预算) of fund pay.",
+    key=("budget_year", "fixmedins_code", "insutype"),
+    period="budget_year",
+    columns=(
+        _c("budget_year", "预算年度", "int", not_null=True),
+        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS),
+        _c("insutype", "险种", not_null=True, allowed=INSUTYPES),
+        _money("budget_amt", "年度总额预算", not_null=True),
+    ),
+)
+
+INSURED_POPULATION = Table(
+    name="insured_population",
+    label_zh="参保人数",
+    description="One row per year × area × scheme × person type × sex × single age: insured at year end.",
+    key=("stat_year", "insu_admdvs", "insutype", "psn_type", "gend", "age"),
+    period="stat_year",
+    columns=(
+        _c("stat_year", "统计年度", "int", not_null=True),
+        _c("insu_admdvs", "医保区划", not_null=True, pattern=ADMDVS),
+        _c("insutype", "险种", not_null=True, allowed=INSUTYPES),
+        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
+        _c("gend", "性别", not_null=True, allowed=GEND),
+        _c("age", "年龄", "int", not_null=True),
+        Column("psn_cnt", "参保人数", "int", not_null=True, nonneg=True),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    SETL_D, MDTRT_D, FEE_LIST_D, SETL_LIST_DIAG_D, SETL_LIST_OPRN_D, PSN_INFO_B, PSN_INSU_D,
+    FIXMEDINS_B, HILIST_B, HILIST_LMTPRIC_D, FUND_INCOME, FIXMEDINS_BUDGET, INSURED_POPULATION,
+)}

@@ -1,0 +1,20 @@
+"""Where the project's data lives; every path can be moved with an environment variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("YIBAO_DATA", "data"))
+
+
+def landing_path() -> Path:
+    """The landing database: typed raw tables and load bookkeeping."""
+    return Path(os.environ.get("YIBAO_LANDING", data_dir() / "landing" / "landing.duckdb"))
+
+
+def warehouse_path() -> Path:
+    """The dbt warehouse the dashboard reads."""
+    return Path(os.environ.get("YIBAO_WAREHOUSE", data_dir() / "warehouse" / "yibao.duckdb"))
