@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import readers
+from ingest import readers, settings
 from ingest.contracts import TABLES, Column, Table
 from ingest.errors import IngestError
 from ingest.schema import BATCH_COLUMN, ensure_schema
@@ -306,7 +306,7 @@ def load_directory(directory: Path, landing: Path, *, tables: Iterable[str] | No
     paths = discover(directory, tables)
     delivered = [readers.inspect(p) for p in paths]   # headers checked before anything lands
     landing.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(landing))
+    con = duckdb.connect(str(landing), config={"memory_limit": settings.duckdb_memory_limit()})
     try:
         ensure_schema(con)
         loaded = dict(con.execute("SELECT file_sha256 || table_name, batch_id FROM meta.batches")

@@ -225,14 +225,17 @@ def _read_csv(con, delivered: DeliveredFile, temp_table: str, workdir: Path) -> 
                    "FROM reject_errors GROUP BY line ORDER BY line").fetchall()]
     rejected_rows = [r[0] for r in rejects]
     # File row of each parsed record: its ordinal among all records, skipping the rejected.
+    ordinal = "parsed.i + 1"
+    if rejects:
+        ordinal = """(SELECT r FROM good_rows WHERE good_rows.i = parsed.i)"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {temp_table} AS
         WITH parsed AS (SELECT row_number() OVER (ORDER BY rowid) - 1 AS i, * FROM _csv),
         all_rows AS (SELECT range AS r FROM range(1, (SELECT count(*) FROM _csv) + {len(rejects)} + 1)),
         good_rows AS (SELECT r, row_number() OVER (ORDER BY r) - 1 AS i FROM all_rows
                       WHERE r NOT IN (SELECT unnest(?::BIGINT[])))
-        SELECT good_rows.r AS _row, {_select_mapped(delivered, 'parsed')}
-        FROM parsed JOIN good_rows USING (i)""", [rejected_rows])
+        SELECT {ordinal} AS _row, {_select_mapped(delivered, 'parsed')}
+        FROM parsed""", [rejected_rows])
     con.execute("DROP TABLE _csv")
     rows = con.execute(f"SELECT count(*) FROM {temp_table}").fetchone()[0]
     return ReadResult(temp_table, rows, rejects)

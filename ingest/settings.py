@@ -18,3 +18,8 @@ def landing_path() -> Path:
 def warehouse_path() -> Path:
     """The dbt warehouse the dashboard reads."""
     return Path(os.environ.get("YIBAO_WAREHOUSE", data_dir() / "warehouse" / "yibao.duckdb"))
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap for loads and builds; above it DuckDB spills to disk."""
+    return os.environ.get("YIBAO_DUCKDB_MEMORY", "4GB")
