@@ -48,6 +48,7 @@ class Column:
     allowed: tuple[str, ...] | None = None
     nonneg: bool = False           # negative only on refund rows (see Table.refund_when)
     aliases: tuple[str, ...] = ()  # further header spellings accepted
+    future_ok: bool = False        # a date that may lie ahead (end of a validity period)
 
     @property
     def duckdb_type(self) -> str:
@@ -323,7 +324,7 @@ PSN_INSU_D = Table(
         _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
         _c("psn_insu_stas", "参保状态", allowed=("1", "2", "3", "4")),
         _c("crt_insu_date", "本次参保日期", "date", not_null=True),
-        _c("paus_insu_date", "暂停参保日期", "date"),
+        _c("paus_insu_date", "暂停参保日期", "date", future_ok=True),
         _c("insutype_retr_flag", "离退休标志", allowed=FLAG),
         _c("emp_no", "单位编号", required=False),
         _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS),
@@ -349,8 +350,8 @@ FIXMEDINS_B = Table(
         _c("grst_hosp_flag", "基层医院标志", required=False, allowed=FLAG),
         _c("biznat", "经营性质", required=False),
         _c("cred_lv", "信用等级", required=False),
-        _c("begndate", "协议开始日期", "date", aliases=("开始日期",)),
-        _c("enddate", "协议结束日期", "date", aliases=("结束日期",)),
+        _c("begndate", "协议开始日期", "date", future_ok=True, aliases=("开始日期",)),
+        _c("enddate", "协议结束日期", "date", future_ok=True, aliases=("结束日期",)),
         _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
     ),
     date_order=(("begndate", "enddate"),),
@@ -370,8 +371,8 @@ HILIST_B = Table(
         _c("lmt_used_flag", "限制使用标志", allowed=FLAG),
         _c("lmt_usescp", "限制使用范围", required=False),
         _c("selfpay_prop", "自付比例", "ratio", required=False),
-        _c("begndate", "开始日期", "date"),
-        _c("enddate", "结束日期", "date"),
+        _c("begndate", "开始日期", "date", future_ok=True),
+        _c("enddate", "结束日期", "date", future_ok=True),
         _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
     ),
     date_order=(("begndate", "enddate"),),
@@ -386,8 +387,8 @@ HILIST_LMTPRIC_D = Table(
         _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
         _c("hilist_lmtpric_type", "限价类型", required=False),
         Column("hilist_pric_uplmt_amt", "定价上限金额", "qty", not_null=True, nonneg=True),
-        _c("begndate", "开始日期", "date", not_null=True),
-        _c("enddate", "结束日期", "date"),
+        _c("begndate", "开始日期", "date", not_null=True, future_ok=True),
+        _c("enddate", "结束日期", "date", future_ok=True),
         _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
     ),
     date_order=(("begndate", "enddate"),),

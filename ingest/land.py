@@ -109,10 +109,13 @@ def _column_reasons(col: Column, v: str, typed: str, refund: str) -> list[str]:
         rule = f"{typed} < 0" if refund == "false" else f"{typed} < 0 AND NOT ({refund})"
         out.append(f"CASE WHEN {rule} THEN '{name}: negative amount ' || {v} || "
                    f"' on a row that is not a refund' END")
-    if col.type in ("date", "timestamp"):
+    if col.type in ("date", "timestamp") and not col.future_ok:
         out.append(f"CASE WHEN {typed} > current_date + INTERVAL 1 DAY "
                    f"THEN '{name}: ' || {quoted} || ' is in the future' "
                    f"WHEN {typed} < DATE '{_EARLIEST_DATE}' "
+                   f"THEN '{name}: ' || {quoted} || ' is before {_EARLIEST_DATE}' END")
+    elif col.type in ("date", "timestamp"):
+        out.append(f"CASE WHEN {typed} < DATE '{_EARLIEST_DATE}' "
                    f"THEN '{name}: ' || {quoted} || ' is before {_EARLIEST_DATE}' END")
     return out
 

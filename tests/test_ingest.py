@@ -259,3 +259,15 @@ def test_cli_reports_counts_per_table(tmp_path):
     assert result.returncode == 0, result.stderr
     line = next(l for l in result.stdout.splitlines() if "setl_d" in l and "│" in l)
     assert [c.strip() for c in line.split("│")[1:-1]] == ["setl_d", "1", "0", "2", "1", "1", "0"]
+
+
+def test_validity_end_dates_may_lie_in_the_future_but_events_may_not(tmp_path, landing):
+    delivery = deliveries.write(tmp_path / "d", {
+        "hilist_b": rows_for("hilist_b", [{"enddate": "2099-12-31"}]),
+        "mdtrt_d": rows_for("mdtrt_d", [{"endtime": "2099-12-31 00:00:00"}]),
+    })
+    report = load_directory(delivery, landing, tables=["hilist_b", "mdtrt_d"])
+    assert report.by_table()["hilist_b"]["landed"] == 1
+    assert report.by_table()["mdtrt_d"]["quarantined"] == 1
+    [(_, _, column, reason)] = _quarantine(landing, "mdtrt_d")
+    assert column == "endtime" and "in the future" in reason
