@@ -60,8 +60,10 @@ serve:
 test: install system-deps ## the whole suite
 	$(BIN)/python -m pytest
 
-bench: install ## generation and load at demo and county size; figures go in the README
-	$(BIN)/python scripts/bench_ingest.py
+bench: install ## generate, load and build at demo and county size; figures go in the README
+	$(BIN)/python scripts/bench_pipeline.py --persons $(DEMO_PERSONS) --years $(DEMO_YEARS)
+	$(BIN)/python scripts/bench_pipeline.py --persons 400000 --years 1 --format csv
+	$(BIN)/python scripts/bench_pipeline.py --persons 400000 --years 1 --format parquet
 
 clean:
 	rm -rf $(DATA) target logs

@@ -60,7 +60,7 @@ def _progress():
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write the delivery files into.")] = Path("data/raw"),
-    persons: Annotated[int, typer.Option(min=100, help="Number of insured persons.")] = 20_000,
+    persons: Annotated[int, typer.Option(min=500, help="Number of insured persons (at least 500).")] = 20_000,
     years: Annotated[int, typer.Option(min=1, max=20, help="Number of years of activity.")] = 3,
     start_year: Annotated[int, typer.Option(min=2015, max=2030, help="First year.")] = 2022,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 42,

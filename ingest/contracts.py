@@ -11,7 +11,7 @@ Every check the loader runs is declared here; `ingest.land` only executes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Logical type -> DuckDB type. Money is DECIMAL (exact), quantities and unit prices carry more
 # decimals, codes are always VARCHAR.
@@ -97,6 +97,42 @@ def _money(name, label, **kw) -> Column:
     return Column(name, label, "money", nonneg=True, **kw)
 
 
+# Columns that several tables carry, declared once.
+SETL_ID = _c("setl_id", "结算ID", not_null=True)
+MDTRT_ID = _c("mdtrt_id", "就诊ID", not_null=True)
+PSN_NO_COL = _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO)
+PSN_NAME = _c("psn_name", "姓名")
+CERTNO = _c("certno", "身份证号", aliases=("证件号码",))
+GEND_COL = _c("gend", "性别", allowed=GEND)
+BRDY = _c("brdy", "出生日期", "date")
+AGE = _c("age", "年龄", "qty")
+INSUTYPE = _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",))
+PSN_TYPE = _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE)
+INSU_ADMDVS = _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS,
+                 aliases=("参保所属医保区划", "医保区划"))
+PAY_LOC = _c("pay_loc", "支付地点类别", allowed=("1", "2", "3", "4"))
+FIXMEDINS_CODE = _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS,
+                    aliases=("定点医药机构编号",))
+FIXMEDINS_NAME = _c("fixmedins_name", "机构名称", aliases=("定点医药机构名称",))
+HOSP_LV_COL = _c("hosp_lv", "机构等级", allowed=HOSP_LV, aliases=("医院等级",))
+MED_TYPE = _c("med_type", "医疗类别", not_null=True, pattern=NUMERIC_CODE)
+HILIST_CODE = _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST)
+LIST_TYPE = _c("list_type", "目录类别", allowed=("101", "102", "103", "104", "201", "301"))
+MED_CHRGITM_TYPE = _c("med_chrgitm_type", "医疗收费项目类别", not_null=True, pattern=NUMERIC_CODE)
+CHRGITM_LV = _c("chrgitm_lv", "收费项目等级", allowed=("01", "02", "03", "04"))
+VALI_FLAG = _c("vali_flag", "有效标志", not_null=True, allowed=FLAG)
+# The split of a charge by payment category: 全自费 + 超限价 + 先行自付 + 政策范围内.
+FEE_SPLIT = (
+    _money("fulamt_ownpay_amt", "全自费金额", not_null=True),
+    _money("overlmt_selfpay", "超限价自费费用", not_null=True),
+    _money("preselfpay_amt", "先行自付金额", not_null=True),
+    _money("inscp_amt", "医保范围金额", not_null=True, aliases=("符合政策范围金额", "符合范围金额")),
+)
+FEE_SPLIT_NAMES = tuple(c.name for c in FEE_SPLIT)
+# The insured person as recorded on a visit or settlement.
+PERSON_SNAPSHOT = (PSN_NAME, CERTNO, GEND_COL, BRDY, AGE, INSUTYPE, PSN_TYPE, INSU_ADMDVS)
+
+
 SETL_D = Table(
     name="setl_d",
     label_zh="结算信息",
@@ -104,36 +140,25 @@ SETL_D = Table(
     key=("setl_id",),
     period="setl_time",
     columns=(
-        _c("setl_id", "结算ID", not_null=True),
-        _c("mdtrt_id", "就诊ID", not_null=True),
+        SETL_ID,
+        MDTRT_ID,
         _c("init_setl_id", "原结算ID"),
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
-        _c("psn_name", "姓名"),
-        _c("certno", "身份证号", aliases=("证件号码",)),
-        _c("gend", "性别", allowed=GEND),
-        _c("brdy", "出生日期", "date"),
-        _c("age", "年龄", "qty"),
-        _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",)),
-        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
-        _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS, aliases=("参保所属医保区划",)),
-        _c("pay_loc", "支付地点类别", not_null=True, allowed=("1", "2", "3", "4")),
-        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS,
-           aliases=("定点医药机构编号",)),
-        _c("fixmedins_name", "机构名称", aliases=("定点医药机构名称",)),
-        _c("hosp_lv", "机构等级", allowed=HOSP_LV, aliases=("医院等级",)),
+        PSN_NO_COL,
+        *PERSON_SNAPSHOT,
+        replace(PAY_LOC, not_null=True),
+        FIXMEDINS_CODE,
+        FIXMEDINS_NAME,
+        HOSP_LV_COL,
         _c("begndate", "入院时间", "date", not_null=True, aliases=("开始日期",)),
         _c("enddate", "出院时间", "date", not_null=True, aliases=("结束日期",)),
         _c("setl_time", "结算日期", "timestamp", not_null=True, aliases=("结算时间",)),
-        _c("med_type", "医疗类别", not_null=True, pattern=NUMERIC_CODE),
+        MED_TYPE,
         _c("setl_type", "结算类别", required=False),
         _c("clr_type", "清算类别", required=False),
         _c("dise_no", "病种编号", required=False),
         _c("dise_name", "病种名称", required=False),
         _money("medfee_sumamt", "医疗费用总额", not_null=True),
-        _money("fulamt_ownpay_amt", "全自费金额", not_null=True),
-        _money("overlmt_selfpay", "超限价自费费用", not_null=True),
-        _money("preselfpay_amt", "先行自付金额", not_null=True),
-        _money("inscp_amt", "医保范围金额", not_null=True, aliases=("符合政策范围金额",)),
+        *FEE_SPLIT,
         _money("act_pay_dedc", "实际支付起付线", required=False),
         _money("hifp_pay", "基本医疗保险统筹基金支出", not_null=True),
         _money("cvlserv_pay", "公务员医疗补助资金支出", not_null=True),
@@ -148,11 +173,10 @@ SETL_D = Table(
         _money("acct_pay", "个人账户支出", not_null=True),
         _money("cash_payamt", "现金支付金额", not_null=True),
         _c("refd_setl_flag", "退费结算标志", not_null=True, allowed=FLAG),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
     identities=(
-        Identity("medfee_sumamt", ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-                                   "inscp_amt")),
+        Identity("medfee_sumamt", FEE_SPLIT_NAMES),
         Identity("medfee_sumamt", ("fund_pay_sumamt", "psn_pay")),
         Identity("psn_pay", ("acct_pay", "cash_payamt")),
         Identity("fund_pay_sumamt", ("hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay",
@@ -173,25 +197,19 @@ MDTRT_D = Table(
     key=("mdtrt_id",),
     period="begntime",
     columns=(
-        _c("mdtrt_id", "就诊ID", not_null=True),
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
-        _c("psn_name", "姓名"),
-        _c("certno", "身份证号", aliases=("证件号码",)),
-        _c("gend", "性别", allowed=GEND),
-        _c("brdy", "出生日期", "date"),
-        _c("age", "年龄", "qty"),
+        MDTRT_ID,
+        PSN_NO_COL,
+        *PERSON_SNAPSHOT[:5],
         _c("tel", "联系电话", required=False),
         _c("addr", "联系地址", required=False),
-        _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",)),
-        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
-        _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS),
-        _c("pay_loc", "支付地点类别", allowed=("1", "2", "3", "4")),
-        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS),
-        _c("fixmedins_name", "机构名称"),
-        _c("hosp_lv", "机构等级", allowed=HOSP_LV),
+        *PERSON_SNAPSHOT[5:],
+        PAY_LOC,
+        FIXMEDINS_CODE,
+        FIXMEDINS_NAME,
+        HOSP_LV_COL,
         _c("begntime", "入院时间", "timestamp", not_null=True, aliases=("开始时间",)),
         _c("endtime", "出院时间", "timestamp", aliases=("结束时间",)),
-        _c("med_type", "医疗类别", not_null=True, pattern=NUMERIC_CODE),
+        MED_TYPE,
         _c("ipt_otp_no", "住院号", required=False, aliases=("住院/门诊号",)),
         _c("adm_dept_codg", "入院科室编码", required=False),
         _c("adm_dept_name", "入院科室名称", required=False),
@@ -202,7 +220,7 @@ MDTRT_D = Table(
         _c("inhosp_stas", "在院状态", required=False, allowed=FLAG),
         _c("die_date", "死亡日期", "date", required=False),
         _c("ipt_days", "住院天数", "int", required=False),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
     date_order=(("begntime", "endtime"),),
 )
@@ -215,37 +233,33 @@ FEE_LIST_D = Table(
     period="fee_ocur_time",
     columns=(
         _c("bkkp_sn", "记账流水号", not_null=True, aliases=("费用明细流水号",)),
-        _c("mdtrt_id", "就诊ID", not_null=True),
+        MDTRT_ID,
         _c("setl_id", "结算ID"),
         _c("fee_ocur_time", "费用发生日期", "timestamp", not_null=True, aliases=("费用发生时间",)),
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
-        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS),
-        _c("med_type", "医疗类别", pattern=NUMERIC_CODE),
+        PSN_NO_COL,
+        FIXMEDINS_CODE,
+        replace(MED_TYPE, not_null=False),
         Column("cnt", "数量", "qty", not_null=True, nonneg=True),
         Column("pric", "单价", "qty", not_null=True, nonneg=True),
         _money("det_item_fee_sumamt", "总额", not_null=True, aliases=("明细项目费用总额",)),
         Column("pric_uplmt_amt", "限价", "qty", required=False, nonneg=True, aliases=("定价上限金额",)),
         Column("selfpay_prop", "自付比例", "ratio", required=False),
-        _money("fulamt_ownpay_amt", "全自费金额", not_null=True),
-        _money("overlmt_selfpay", "超限价自费费用", not_null=True),
-        _money("preselfpay_amt", "先行自付金额", not_null=True),
-        _money("inscp_amt", "医保范围金额", not_null=True, aliases=("符合范围金额",)),
-        _c("chrgitm_lv", "收费项目等级", allowed=("01", "02", "03", "04")),
-        _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
+        *FEE_SPLIT,
+        CHRGITM_LV,
+        HILIST_CODE,
         _c("hilist_name", "医保目录名称"),
-        _c("list_type", "目录类别", allowed=("101", "102", "103", "104", "201", "301")),
-        _c("med_chrgitm_type", "医疗收费项目类别", not_null=True, pattern=NUMERIC_CODE),
+        LIST_TYPE,
+        MED_CHRGITM_TYPE,
         _c("bilg_dept_codg", "开单科室编码", required=False),
         _c("bilg_dept_name", "开单科室名称", required=False),
         _c("bilg_dr_code", "开单医生编码", required=False, aliases=("开单医师编码",)),
         _c("used_frqu_dscr", "使用频次描述", required=False),
         _c("prd_days", "周期天数", "int", required=False),
         _c("init_feedetl_sn", "原费用流水号", required=False),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
     identities=(
-        Identity("det_item_fee_sumamt", ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-                                         "inscp_amt")),
+        Identity("det_item_fee_sumamt", FEE_SPLIT_NAMES),
     ),
     refund_when="coalesce(init_feedetl_sn, '') <> ''",
     extra_checks=(
@@ -262,14 +276,14 @@ SETL_LIST_DIAG_D = Table(
     key=("setl_list_diag_id",),
     columns=(
         _c("setl_list_diag_id", "结算清单诊断信息ID", not_null=True),
-        _c("setl_id", "结算ID", not_null=True),
-        _c("mdtrt_id", "就诊ID", not_null=True),
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        SETL_ID,
+        MDTRT_ID,
+        PSN_NO_COL,
         _c("diag_type", "诊断类别", allowed=("1", "2", "3")),
         _c("maindiag_flag", "主诊断标志", allowed=FLAG),
         _c("diag_code", "诊断代码", not_null=True),
         _c("diag_name", "诊断名称"),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
 )
 
@@ -280,14 +294,14 @@ SETL_LIST_OPRN_D = Table(
     key=("setl_list_oprn_id",),
     columns=(
         _c("setl_list_oprn_id", "结算清单手术操作ID", not_null=True),
-        _c("setl_id", "结算ID", not_null=True),
-        _c("mdtrt_id", "就诊ID", not_null=True),
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        SETL_ID,
+        MDTRT_ID,
+        PSN_NO_COL,
         _c("main_oprn_flag", "主手术操作标志", allowed=("1", "2")),
         _c("oprn_oprt_code", "手术操作代码", not_null=True),
         _c("oprn_oprt_name", "手术操作名称"),
         _c("oprn_oprt_date", "手术操作日期", "date"),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
 )
 
@@ -297,7 +311,7 @@ PSN_INFO_B = Table(
     description="One row per insured person (人员); surv_stas/die_date from civil-affairs matching.",
     key=("psn_no",),
     columns=(
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
+        PSN_NO_COL,
         _c("psn_name", "姓名"),
         _c("gend", "性别", not_null=True, allowed=GEND),
         _c("brdy", "出生日期", "date", not_null=True),
@@ -308,7 +322,7 @@ PSN_INFO_B = Table(
         _c("resd_loc_admdvs", "户籍所在地区划", required=False, pattern=ADMDVS),
         _c("surv_stas", "生存状态", allowed=("1", "2")),
         _c("die_date", "死亡日期", "date", required=False),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
 )
 
@@ -319,16 +333,16 @@ PSN_INSU_D = Table(
     key=("psn_insu_rlts_id",),
     columns=(
         _c("psn_insu_rlts_id", "人员参保关系ID", not_null=True),
-        _c("psn_no", "人员编号", not_null=True, pattern=PSN_NO),
-        _c("insutype", "险种", not_null=True, allowed=INSUTYPES, aliases=("险种类型",)),
-        _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
+        PSN_NO_COL,
+        INSUTYPE,
+        PSN_TYPE,
         _c("psn_insu_stas", "参保状态", allowed=("1", "2", "3", "4")),
         _c("crt_insu_date", "本次参保日期", "date", not_null=True),
         _c("paus_insu_date", "暂停参保日期", "date", future_ok=True),
         _c("insutype_retr_flag", "离退休标志", allowed=FLAG),
         _c("emp_no", "单位编号", required=False),
-        _c("insu_admdvs", "参保地区划", not_null=True, pattern=ADMDVS),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        INSU_ADMDVS,
+        VALI_FLAG,
     ),
     date_order=(("crt_insu_date", "paus_insu_date"),),
 )
@@ -339,9 +353,8 @@ FIXMEDINS_B = Table(
     description="One row per designated institution (定点医药机构), with medins_info_b attributes.",
     key=("fixmedins_code",),
     columns=(
-        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS,
-           aliases=("定点医药机构编号",)),
-        _c("fixmedins_name", "机构名称", not_null=True, aliases=("定点医药机构名称",)),
+        FIXMEDINS_CODE,
+        replace(FIXMEDINS_NAME, not_null=True),
         _c("fixmedins_type", "定点医药机构类型", not_null=True, allowed=("1", "2")),
         _c("medins_type", "医疗服务机构类型", pattern=r"^[A-Z][0-9A-Z]{0,3}$"),
         _c("hosp_lv", "医院等级", not_null=True, allowed=HOSP_LV),
@@ -352,7 +365,7 @@ FIXMEDINS_B = Table(
         _c("cred_lv", "信用等级", required=False),
         _c("begndate", "协议开始日期", "date", future_ok=True, aliases=("开始日期",)),
         _c("enddate", "协议结束日期", "date", future_ok=True, aliases=("结束日期",)),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
     date_order=(("begndate", "enddate"),),
 )
@@ -363,17 +376,17 @@ HILIST_B = Table(
     description="One row per catalogue entry (医保目录): drug, service item or consumable.",
     key=("hilist_code",),
     columns=(
-        _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
+        HILIST_CODE,
         _c("hilist_name", "医保目录名称", not_null=True),
-        _c("list_type", "目录类别", not_null=True, allowed=("101", "102", "103", "104", "201", "301")),
-        _c("med_chrgitm_type", "医疗收费项目类别", not_null=True, pattern=NUMERIC_CODE),
-        _c("chrgitm_lv", "收费项目等级", not_null=True, allowed=("01", "02", "03", "04")),
+        replace(LIST_TYPE, not_null=True),
+        MED_CHRGITM_TYPE,
+        replace(CHRGITM_LV, not_null=True),
         _c("lmt_used_flag", "限制使用标志", allowed=FLAG),
         _c("lmt_usescp", "限制使用范围", required=False),
         _c("selfpay_prop", "自付比例", "ratio", required=False),
         _c("begndate", "开始日期", "date", future_ok=True),
         _c("enddate", "结束日期", "date", future_ok=True),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
     date_order=(("begndate", "enddate"),),
 )
@@ -384,12 +397,12 @@ HILIST_LMTPRIC_D = Table(
     description="One row per price cap (限价) of a catalogue entry and validity period.",
     key=("hilist_code", "begndate"),
     columns=(
-        _c("hilist_code", "医保目录编码", not_null=True, pattern=HILIST),
+        HILIST_CODE,
         _c("hilist_lmtpric_type", "限价类型", required=False),
         Column("hilist_pric_uplmt_amt", "定价上限金额", "qty", not_null=True, nonneg=True),
         _c("begndate", "开始日期", "date", not_null=True, future_ok=True),
         _c("enddate", "结束日期", "date", future_ok=True),
-        _c("vali_flag", "有效标志", not_null=True, allowed=FLAG),
+        VALI_FLAG,
     ),
     date_order=(("begndate", "enddate"),),
 )
@@ -402,7 +415,7 @@ FUND_INCOME = Table(
     period="income_month",
     columns=(
         _c("income_month", "收入月份", "date", not_null=True),
-        _c("insu_admdvs", "医保区划", not_null=True, pattern=ADMDVS),
+        INSU_ADMDVS,
         _c("fund_pay_type", "基金类型", not_null=True, pattern=r"^\d{6}$"),
         _c("income_src", "收入来源", not_null=True, pattern=r"^\d{2}$"),
         Column("income_amt", "收入金额", "money", not_null=True),
@@ -417,8 +430,8 @@ FIXMEDINS_BUDGET = Table(
     period="budget_year",
     columns=(
         _c("budget_year", "预算年度", "int", not_null=True),
-        _c("fixmedins_code", "机构编码", not_null=True, pattern=FIXMEDINS),
-        _c("insutype", "险种", not_null=True, allowed=INSUTYPES),
+        FIXMEDINS_CODE,
+        INSUTYPE,
         _money("budget_amt", "年度总额预算", not_null=True),
     ),
 )
@@ -431,8 +444,8 @@ INSURED_POPULATION = Table(
     period="stat_year",
     columns=(
         _c("stat_year", "统计年度", "int", not_null=True),
-        _c("insu_admdvs", "医保区划", not_null=True, pattern=ADMDVS),
-        _c("insutype", "险种", not_null=True, allowed=INSUTYPES),
+        INSU_ADMDVS,
+        INSUTYPE,
         _c("psn_type", "人员类别", not_null=True, pattern=NUMERIC_CODE),
         _c("gend", "性别", not_null=True, allowed=GEND),
         _c("age", "年龄", "int", not_null=True),

@@ -7,26 +7,18 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingest.contracts import TABLES
 from ingest.errors import IngestError
 from ingest.land import load_directory
+from tests.db import query
 from tests import deliveries
 from tests.deliveries import rows_for
 
 
-def _landed(landing: Path, sql: str):
-    con = duckdb.connect(str(landing), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def _quarantine(landing: Path, table: str):
-    return _landed(landing, f"SELECT file_path, row_number, column_name, reason FROM meta.quarantine "
+    return query(landing, f"SELECT file_path, row_number, column_name, reason FROM meta.quarantine "
                             f"WHERE table_name = '{table}' ORDER BY row_number")
 
 
@@ -40,7 +32,7 @@ def test_valid_delivery_lands_every_table(tmp_path, landing):
     totals = report.by_table()
     assert set(totals) == set(TABLES)
     assert all(t["landed"] == 1 and t["quarantined"] == 0 for t in totals.values())
-    assert _landed(landing, "SELECT hosp_lv, medfee_sumamt FROM raw.setl_d") == [("05", Decimal("1000.00"))]
+    assert query(landing, "SELECT hosp_lv, medfee_sumamt FROM raw.setl_d") == [("05", Decimal("1000.00"))]
 
 
 @pytest.mark.parametrize("fmt,encoding,chinese", [
@@ -52,9 +44,9 @@ def test_formats_encodings_and_chinese_headers_land_the_same_values(tmp_path, la
                                 chinese_headers=chinese)
     report = load_directory(delivery, landing)
     assert all(t["landed"] == 1 and t["quarantined"] == 0 for t in report.by_table().values())
-    assert _landed(landing, "SELECT psn_name, fixmedins_name, hosp_lv, insutype, setl_time::VARCHAR "
+    assert query(landing, "SELECT psn_name, fixmedins_name, hosp_lv, insutype, setl_time::VARCHAR "
                             "FROM raw.setl_d") == [("张三", "示例县人民医院", "05", "390", "2024-01-08 10:00:00")]
-    batches = _landed(landing, "SELECT file_format, encoding FROM meta.batches WHERE table_name = 'setl_d'")
+    batches = query(landing, "SELECT file_format, encoding FROM meta.batches WHERE table_name = 'setl_d'")
     expected_encoding = {"utf-8-sig": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030"}.get(encoding)
     assert batches == [(fmt, expected_encoding)]
 
@@ -94,7 +86,7 @@ def test_bad_rows_are_quarantined_with_file_row_column_and_reason(tmp_path, land
     assert rows[10][0] == "setl_id" and "duplicate key S1, first at setl_d.csv row 1" in rows[10][1]
     assert rows[11][0] == "psn_no" and "is empty" in rows[11][1]
     assert rows[12][0] == "medfee_sumamt" and "decimal places" in rows[12][1]
-    raw = _landed(landing, "SELECT raw_record FROM meta.quarantine WHERE row_number = 3")[0][0]
+    raw = query(landing, "SELECT raw_record FROM meta.quarantine WHERE row_number = 3")[0][0]
     assert '"hosp_lv":"5"' in raw.replace(" ", "")
 
 
@@ -105,7 +97,7 @@ def test_refund_rows_may_be_negative(tmp_path, landing):
     delivery = deliveries.write(tmp_path / "d", {"setl_d": rows_for("setl_d") + [refund]})
     report = load_directory(delivery, landing, tables=["setl_d"])
     assert report.by_table()["setl_d"]["quarantined"] == 0
-    assert _landed(landing, "SELECT sum(medfee_sumamt) FROM raw.setl_d") == [(Decimal("0.00"),)]
+    assert query(landing, "SELECT sum(medfee_sumamt) FROM raw.setl_d") == [(Decimal("0.00"),)]
 
 
 def test_unsplittable_csv_line_is_quarantined_with_its_row(tmp_path, landing):
@@ -118,7 +110,7 @@ def test_unsplittable_csv_line_is_quarantined_with_its_row(tmp_path, landing):
     assert report.by_table()["setl_d"] == dict(files=1, unchanged=0, rows_in=3, landed=2, quarantined=1, replaced=0)
     [(_, row, _, reason)] = _quarantine(landing, "setl_d")
     assert row == 2 and "too many columns" in reason
-    assert sorted(r[0] for r in _landed(landing, "SELECT setl_id FROM raw.setl_d")) == ["S1", "S3"]
+    assert sorted(r[0] for r in query(landing, "SELECT setl_id FROM raw.setl_d")) == ["S1", "S3"]
 
 
 def test_quarantine_rows_point_at_the_right_lines_in_a_large_file(tmp_path, landing):
@@ -129,21 +121,21 @@ def test_quarantine_rows_point_at_the_right_lines_in_a_large_file(tmp_path, land
     load_directory(delivery, landing, tables=["setl_d"])
     quarantined = _quarantine(landing, "setl_d")
     assert [r[1] for r in quarantined] == [7, 20_000, 49_999]
-    raw = _landed(landing, "SELECT raw_record FROM meta.quarantine ORDER BY row_number")
+    raw = query(landing, "SELECT raw_record FROM meta.quarantine ORDER BY row_number")
     assert all(f'"S{n}"' in r[0] for r, n in zip(raw, (7, 20_000, 49_999)))
 
 
 def test_reload_same_file_changes_nothing(tmp_path, landing):
     delivery = deliveries.write(tmp_path / "d", {"setl_d": rows_for("setl_d", [{}, {"setl_id": "S2", "gend": "7"}])})
     first = load_directory(delivery, landing, tables=["setl_d"])
-    snapshot = _landed(landing, "SELECT * EXCLUDE (_batch_id) FROM raw.setl_d ORDER BY setl_id")
+    snapshot = query(landing, "SELECT * EXCLUDE (_batch_id) FROM raw.setl_d ORDER BY setl_id")
     second = load_directory(delivery, landing, tables=["setl_d"])
     assert first.by_table()["setl_d"]["landed"] == 1
     assert second.by_table()["setl_d"]["unchanged"] == 1
     assert second.files[0].skipped_as == first.files[0].batch_id
-    assert _landed(landing, "SELECT * EXCLUDE (_batch_id) FROM raw.setl_d ORDER BY setl_id") == snapshot
-    assert _landed(landing, "SELECT count(*) FROM meta.batches") == [(1,)]
-    assert _landed(landing, "SELECT count(*) FROM meta.quarantine") == [(1,)]
+    assert query(landing, "SELECT * EXCLUDE (_batch_id) FROM raw.setl_d ORDER BY setl_id") == snapshot
+    assert query(landing, "SELECT count(*) FROM meta.batches") == [(1,)]
+    assert query(landing, "SELECT count(*) FROM meta.quarantine") == [(1,)]
 
 
 def test_corrected_redelivery_replaces_its_period_only(tmp_path, landing):
@@ -157,7 +149,7 @@ def test_corrected_redelivery_replaces_its_period_only(tmp_path, landing):
                                   name="setl_d_2024-01")
     report = load_directory(redelivery, landing, tables=["setl_d"])
     assert report.files[0].rows_replaced == 1 and report.files[0].periods == ["2024-01"]
-    assert _landed(landing, "SELECT setl_id, hifp_pay FROM raw.setl_d ORDER BY setl_id") == [
+    assert query(landing, "SELECT setl_id, hifp_pay FROM raw.setl_d ORDER BY setl_id") == [
         ("S1", Decimal("500.00")), ("S2", Decimal("600.00")), ("S3", Decimal("600.00"))]
 
 
@@ -178,7 +170,7 @@ def test_snapshot_table_is_upserted_by_key(tmp_path, landing):
     report = load_directory(deliveries.write(tmp_path / "d2", {"fixmedins_b": second}), landing,
                             tables=["fixmedins_b"])
     assert report.files[0].rows_replaced == 1
-    assert _landed(landing, "SELECT fixmedins_code, aprv_bed_cnt FROM raw.fixmedins_b ORDER BY 1") == [
+    assert query(landing, "SELECT fixmedins_code, aprv_bed_cnt FROM raw.fixmedins_b ORDER BY 1") == [
         ("H34150300001", 650), ("H34150300002", 500)]
 
 
@@ -201,11 +193,11 @@ def test_extra_columns_are_reported_not_silently_dropped(tmp_path, landing):
     path.write_text("\n".join([lines[0] + ",local_note", lines[1] + ",hello"]) + "\n", encoding="utf-8")
     report = load_directory(directory, landing, tables=["setl_d"])
     assert report.files[0].ignored_columns == ["local_note"]
-    assert _landed(landing, "SELECT ignored_columns FROM meta.batches") == [("local_note",)]
+    assert query(landing, "SELECT ignored_columns FROM meta.batches") == [("local_note",)]
 
 
 def _previous_state(landing):
-    return _landed(landing, "SELECT setl_id FROM raw.setl_d ORDER BY 1")
+    return query(landing, "SELECT setl_id FROM raw.setl_d ORDER BY 1")
 
 
 @pytest.mark.parametrize("damage,message", [
