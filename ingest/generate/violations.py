@@ -1,0 +1,414 @@
+"""Injected violations and their ground truth (truth/violations.csv, truth/institutions.csv).
+
+Visit-level patterns (分解住院, 挂床, outpatient during a stay, same-day visits at ≥3
+institutions, claims after death, volume inflation, pharmacy hoarding) are added as protected
+visits before fee lines are built; line-level 两库 hits and 串换 are added or substituted after.
+Every injected record is a valid contract record; the clean generator avoids the same patterns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import config as C
+from . import reference as R
+from .catalogue import Catalogue
+from .fees import Lines, line_amounts, unit_price
+from .institutions import COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
+from .persons import OPEN, Persons
+from .util import DAY_S, grouped_arange, money, rng_for, take_str
+from .visits import (DEPT_CODES, DIAG_THEME, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS, OTP_DIAG0, THEMES,
+                     V_GHOST_BED, V_HOARDING, V_MULTI_INST, V_OTP_DURING_STAY, V_POST_DEATH, V_SPLIT,
+                     V_VOLUME, Period, Visits, drop_conflicts)
+
+# Line-level violation codes (Lines.viol).
+L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE = range(1, 10)
+LINE_TYPES = {L_DRUG_SEX: "drug_sex", L_DRUG_AGE: "drug_age", L_DRUG_LEVEL: "drug_institution_level",
+              L_DRUG_VISIT: "drug_visit_type", L_ITEM_SEX: "item_sex", L_REPEAT: "item_repeat_charge",
+              L_FREQ: "item_frequency", L_PERIOD: "item_period", L_UPCODE: "upcoding"}
+VISIT_TYPES = {V_SPLIT: ("split_admission", "behav-split_admission"),
+               V_GHOST_BED: ("ghost_bed", "behav-ghost_bed"),
+               V_OTP_DURING_STAY: ("outpatient_during_stay", "behav-otp_during_stay"),
+               V_MULTI_INST: ("same_day_multi_institution", "behav-same_day_multi_institution"),
+               V_POST_DEATH: ("claim_after_death", "behav-claim_after_death"),
+               V_VOLUME: ("volume_inflation", "behav-volume_inflation"),
+               V_HOARDING: ("pharmacy_hoarding", "behav-pharmacy_hoarding")}
+FREQ_RULE_IDS = {"001102000050000": "batch8-1-item_frequency-00002", "001107000010000": "batch8-1-item_frequency-00004",
+                 "001108000010000": "batch8-1-item_frequency-00005", "001109000010000": "batch8-1-item_frequency-00006",
+                 "001201000030000": "batch8-1-item_frequency-00011", "001201000040000": "batch8-1-item_frequency-00012",
+                 "001201000050000": "batch8-1-item_frequency-00013", "003107010220000": "batch8-1-item_frequency-00039",
+                 "003107010280000": "batch8-1-item_frequency-00043"}
+REPEAT_RULE_IDS = {"003110000060000": "batch7-item_repeat-00329", "003205000010000": "batch7-item_repeat-00352"}
+MILD_DIAGS = ("I10.x00", "J20.900", "K29.700", "M51.202", "E11.900")
+
+
+@dataclass
+class Plan:
+    """Who takes part in which pattern (fixed for the whole run, whatever the block)."""
+    split: list[int]
+    ghost: list[int]
+    rules: list[int]
+    upcode: list[int]
+    volume: dict[int, float]
+    hoard: int
+    claims: int
+    legit: list[int]
+    hoard_psn: np.ndarray
+    dead_psn: np.ndarray
+    hoard_drug: int = -1
+
+    @classmethod
+    def build(cls, p: Persons, inst: Institutions, per: Period, seed: int) -> "Plan":
+        rng = rng_for(seed, 7)
+        volume = {i: float(inst.cost_factor[i] - 1) for i in inst.index("fraud_volume")}
+        alive = (p.die == OPEN) & (p.crt < per.start_day) & (p.paus == OPEN)
+        adult = (per.start_day - p.brdy) // 365 >= 40
+        cand = np.flatnonzero(alive & adult)
+        k = min(len(cand), max(3, round(C.HOARDING_PERSONS * p.n / 400_000)))
+        hoard_psn = np.sort(rng.choice(cand, k, replace=False)) if len(cand) else np.zeros(0, np.int64)
+        dead = np.flatnonzero((p.die < per.end_day - 40) & (p.die > per.start_day))
+        kd = min(len(dead), max(3, round(len(dead) * C.POST_DEATH_SHARE)))
+        dead_psn = np.sort(rng.choice(dead, kd, replace=False)) if len(dead) else np.zeros(0, np.int64)
+        return cls(split=inst.index("fraud_split_admission"), ghost=inst.index("fraud_ghost_bed"),
+                   rules=inst.index("fraud_rule_hits"), upcode=inst.index("fraud_upcoding"), volume=volume,
+                   hoard=inst.index("fraud_hoarding")[0], claims=inst.index("fraud_ghost_claims")[0],
+                   legit=inst.index("legit_unusual"), hoard_psn=hoard_psn, dead_psn=dead_psn)
+
+
+# ------------------------------------------------------------------ visit level --------------
+def _window(p: Persons, psn: np.ndarray, per: Period) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.maximum(p.crt[psn], per.start_day)
+    hi = np.minimum(np.minimum(p.paus[psn], p.die[psn]), per.end_day)
+    return lo, hi
+
+
+def _otp_visit(psn, inst_idx, day, rng, kind=K_OTP, viol=0, target=None) -> Visits:
+    n = len(psn)
+    bsec = day * DAY_S + rng.integers(8 * 3600, 17 * 3600, n)
+    esec = bsec + rng.integers(300, 1800, n)
+    diag = np.where(kind == K_PHARM, -1, OTP_DIAG0 + rng.integers(0, len(R.OTP_DIAGNOSES), n))
+    dept = np.where(kind == K_PHARM, -1, DEPT_CODES.index("A02"))
+    tgt = target if target is not None else np.where(kind == K_PHARM, 110.0, 150.0) * np.exp(rng.normal(0, 0.4, n))
+    return Visits.make(psn, inst_idx, kind, day, day, bsec, esec, diag, -1, dept, tgt, viol)
+
+
+def inject_visits(v: Visits, p: Persons, inst: Institutions, per: Period, plan: Plan, lo_psn: int,
+                  hi_psn: int, rng: np.random.Generator) -> Visits:
+    """Add the visit-level patterns of persons [lo_psn, hi_psn) and re-resolve clean conflicts."""
+    parts = [v]
+    stay = v.kind == K_IPT
+    local = np.isin(inst.lclass[v.inst], [TOWNSHIP, COUNTY])
+    legit = np.isin(v.inst, plan.legit)
+    # 分解住院: cut a stay in two, readmit within 1-10 days with the same diagnosis.
+    p_split = np.where(np.isin(v.inst, plan.split), C.SPLIT_ADMISSION_RATE_FRAUD,
+                       np.where(local, C.SPLIT_ADMISSION_RATE_BACKGROUND, 0.0))
+    los = v.eday - v.bday
+    sel = np.flatnonzero(stay & ~legit & (los >= 4) & (v.op < 0) & (rng.random(len(v)) < p_split))
+    if len(sel):
+        first = np.maximum(2, (los[sel] * rng.uniform(0.4, 0.6, len(sel))).astype(np.int64))
+        gap = rng.integers(1, 11, len(sel))
+        rest = np.maximum(los[sel] - first, 2) + rng.integers(0, 3, len(sel))
+        new_b = v.bday[sel] + first + gap
+        new_e = new_b + rest
+        _, hi = _window(p, v.psn[sel], per)
+        ok = new_e < np.minimum(hi, per.end_day)
+        sel, first, new_b, new_e = sel[ok], first[ok], new_b[ok], new_e[ok]
+        frac = first / np.maximum(los[sel], 1)
+        tgt = v.target[sel]
+        v.eday[sel] = v.bday[sel] + first
+        v.esec[sel] = v.eday[sel] * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(sel))
+        v.target[sel] = tgt * (0.35 + 0.65 * frac)
+        bsec = new_b * DAY_S + rng.integers(8 * 3600, 18 * 3600, len(sel))
+        esec = new_e * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(sel))
+        parts.append(Visits.make(v.psn[sel], v.inst[sel], K_IPT, new_b, new_e, bsec, esec, v.diag[sel], -1,
+                                 v.dept[sel], tgt * (0.45 + 0.65 * (1 - frac)), V_SPLIT))
+    # 挂床住院: stays with only bed/nursing/诊查 at the ghost-bed 卫生院 (and a little elsewhere).
+    base_stays = np.bincount(v.inst[stay], minlength=inst.n)
+    n_ghost = np.zeros(inst.n)
+    for i in plan.ghost:
+        n_ghost[i] = base_stays[i] * C.GHOST_BED_RATE_FRAUD
+    town = np.flatnonzero((inst.lclass == TOWNSHIP) & ~np.isin(np.arange(inst.n), plan.ghost))
+    n_ghost[town] = base_stays[town] * C.GHOST_BED_RATE_BACKGROUND
+    cnt = rng.poisson(n_ghost)
+    gi = np.repeat(np.arange(inst.n), cnt)
+    if len(gi):
+        psn = lo_psn + rng.integers(0, hi_psn - lo_psn, len(gi))
+        age = (per.start_day - p.brdy[psn]) // 365
+        lo, hi = _window(p, psn, per)
+        L = rng.integers(7, 21, len(gi))
+        ok = (age >= 45) & (hi - lo > L + 5)
+        gi, psn, lo, hi, L = gi[ok], psn[ok], lo[ok], hi[ok], L[ok]
+        b = lo + (rng.random(len(gi)) * (hi - lo - L - 1)).astype(np.int64)
+        diag = np.array([next(k for k, d in enumerate(R.DIAGNOSES) if d.code == c) for c in MILD_DIAGS])
+        dg = diag[rng.integers(0, len(diag), len(gi))]
+        bsec = b * DAY_S + rng.integers(8 * 3600, 18 * 3600, len(gi))
+        esec = (b + L) * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(gi))
+        dept = np.array([DEPT_CODES.index(R.DIAGNOSES[k].dept) for k in range(len(R.DIAGNOSES))])[dg]
+        parts.append(Visits.make(psn, gi, K_IPT, b, b + L, bsec, esec, dg, -1, dept, 80.0 * L, V_GHOST_BED))
+    # Outpatient / pharmacy claims during a stay.
+    cand = np.flatnonzero(stay & (los >= 3) & ~legit & (rng.random(len(v)) < C.OTP_DURING_STAY_RATE))
+    if len(cand):
+        day = v.bday[cand] + 1 + (rng.random(len(cand)) * (los[cand] - 2)).astype(np.int64)
+        pharm = rng.random(len(cand)) < 0.4
+        ph = np.flatnonzero(inst.lclass == PHARMACY)
+        vil = np.flatnonzero(inst.lclass == VILLAGE)
+        ist = np.where(pharm, ph[rng.integers(0, len(ph), len(cand))],
+                       np.where(rng.random(len(cand)) < 0.5, plan.claims, vil[rng.integers(0, len(vil), len(cand))]))
+        parts.append(_otp_visit(v.psn[cand], ist, day, rng, np.where(pharm, K_PHARM, K_OTP), V_OTP_DURING_STAY))
+    # Same-day visits at three institutions (card lending / 套现).
+    m = hi_psn - lo_psn
+    k = rng.binomial(m, min(C.MULTI_INSTITUTION_DAY_RATE * per.years, 1.0))
+    if k:
+        psn = lo_psn + rng.choice(m, k, replace=False)
+        lo, hi = _window(p, psn, per)
+        ok = hi - lo > 2
+        psn, lo, hi = psn[ok], lo[ok], hi[ok]
+        day = per.sample_days(rng, lo, hi)
+        vil = np.flatnonzero((inst.lclass == VILLAGE) & (np.arange(inst.n) != plan.claims))
+        ph = np.flatnonzero(inst.lclass == PHARMACY)
+        a = np.full(len(psn), plan.claims)
+        b_ = vil[rng.integers(0, len(vil), len(psn))]
+        c = ph[rng.integers(0, len(ph), len(psn))]
+        for ist, kind in ((a, K_OTP), (b_, K_OTP), (c, K_PHARM)):
+            parts.append(_otp_visit(psn, ist, day, rng, kind, V_MULTI_INST))
+    # Claims after death (a few per chosen deceased person).
+    dead = plan.dead_psn[(plan.dead_psn >= lo_psn) & (plan.dead_psn < hi_psn)]
+    if len(dead):
+        n_cl = rng.integers(1, 5, len(dead))
+        psn = np.repeat(dead, n_cl)
+        start = p.die[psn] + 3
+        end = np.minimum(p.die[psn] + 150, per.end_day - 1)
+        ok = end > start
+        psn, start, end = psn[ok], start[ok], end[ok]
+        day = start + (rng.random(len(psn)) * (end - start)).astype(np.int64)
+        pharm = rng.random(len(psn)) < 0.5
+        ph = np.flatnonzero(inst.lclass == PHARMACY)
+        ist = np.where(pharm, ph[rng.integers(0, len(ph), len(psn))], plan.claims)
+        parts.append(_otp_visit(psn, ist, day, rng, np.where(pharm, K_PHARM, K_OTP), V_POST_DEATH))
+    # Volume inflation: fabricated repeat visits of real patients at the inflating clinics.
+    for i, extra in plan.volume.items():
+        src = np.flatnonzero((v.inst == i) & (v.kind == K_OTP))
+        src = src[rng.random(len(src)) < extra]
+        if len(src):
+            day = v.bday[src] + rng.integers(5, 40, len(src))
+            _, hi = _window(p, v.psn[src], per)
+            ok = day < hi
+            src, day = src[ok], day[ok]
+            parts.append(_otp_visit(v.psn[src], np.full(len(src), i), day, rng, K_OTP, V_VOLUME,
+                                    v.target[src] * rng.uniform(0.8, 1.2, len(src))))
+    # Pharmacy hoarding: the same persons buy large quantities every 7-15 days.
+    hp = plan.hoard_psn[(plan.hoard_psn >= lo_psn) & (plan.hoard_psn < hi_psn)]
+    if len(hp):
+        lo, hi = _window(p, hp, per)
+        start = lo + rng.integers(0, 120, len(hp))
+        n_buy = np.maximum((hi - start) // 11, 0)
+        r = np.repeat(np.arange(len(hp)), n_buy)
+        day = start[r] + grouped_arange(n_buy) * 11 + rng.integers(-3, 4, len(r))
+        ok = (day >= lo[r]) & (day < hi[r])
+        r, day = r[ok], day[ok]
+        parts.append(_otp_visit(hp[r], np.full(len(r), plan.hoard), day, rng, K_PHARM, V_HOARDING))
+    out = Visits.concat(parts)
+    return drop_conflicts(out)
+
+
+# ------------------------------------------------------------------ line level ---------------
+def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: Catalogue, plan: Plan,
+                 rng: np.random.Generator) -> Lines:
+    """Add 两库 hits and 串换 substitutions; rebuild hoarding purchases."""
+    age = (v.bday - p.brdy[v.psn]) // 365
+    gend = p.gend[v.psn]
+    lclass = inst.lclass[v.inst]
+    days = np.maximum(v.eday - v.bday, 1)
+    clean_v = v.viol == 0
+    legit = np.isin(v.inst, plan.legit)
+    new: list[tuple] = []      # (visit, entry, day_offset, cnt, code)
+
+    def add(vis, entry, day, cnt, code):
+        if len(vis):
+            new.append((np.asarray(vis), np.broadcast_to(entry, np.shape(vis)).astype(np.int64),
+                        np.broadcast_to(day, np.shape(vis)).astype(np.int64),
+                        np.broadcast_to(cnt, np.shape(vis)).astype(np.float64), code))
+
+    pool = cat.pool
+    stay = (v.kind == K_IPT) & clean_v & ~legit
+    rules_inst = np.isin(v.inst, plan.rules + plan.split)
+    p_hit = np.where(rules_inst, C.RULE_HIT_STAY_RATE_FRAUD,
+                     np.where(np.isin(lclass, [TOWNSHIP, COUNTY]), C.RULE_HIT_STAY_RATE_BACKGROUND, 0.0))
+    hit = np.flatnonzero(stay & (rng.random(len(v)) < p_hit))
+    kind = rng.integers(1, 7, len(hit))
+    # Frequency over the limit: daily bed / nursing / 诊查 charged twice on the same day — on most
+    # days of most stays at the rule-hit hospitals, on a few days of a few stays elsewhere.
+    p_freq = np.where(rules_inst, C.FREQ_STAY_RATE_FRAUD,
+                      np.where(np.isin(lclass, [TOWNSHIP, COUNTY]), C.FREQ_STAY_RATE_BACKGROUND, 0.0))
+    freq_v = stay & (rng.random(len(v)) < p_freq)
+    freq_codes = [cat.idx(c) for c in FREQ_RULE_IDS]
+    day_of_line = (lines.sec // DAY_S) - v.bday[lines.visit]
+    cand = freq_v[lines.visit] & np.isin(lines.entry, freq_codes)
+    cand &= np.where(rules_inst[lines.visit], rng.random(len(lines)) < 0.9,
+                     (day_of_line < 6) & (rng.random(len(lines)) < 0.6))
+    dup = lines.take(np.flatnonzero(cand))
+    dup.sec = np.minimum(dup.sec + rng.integers(60, 900, len(dup)), v.esec[dup.visit])
+    dup.viol = np.full(len(dup), L_FREQ, np.int8)
+    # 1: level-2 drug at a 卫生院 (else a wrong-sex drug)
+    s = hit[kind == 1]
+    lv = s[lclass[s] == TOWNSHIP]
+    add(lv, pool("drug_tcm_iv_lv2")[rng.integers(0, 2, len(lv))], 0, rng.integers(2, 8, len(lv)), L_DRUG_LEVEL)
+    other = s[lclass[s] != TOWNSHIP]
+    add(other, np.where(gend[other] == 1, pool("drug_F")[0], pool("drug_M")[0]), 1, rng.integers(10, 30, len(other)),
+        L_DRUG_SEX)
+    # 2: wrong-sex drug
+    s = hit[kind == 2]
+    add(s, np.where(gend[s] == 1, pool("drug_F")[rng.integers(0, 3, len(s))], pool("drug_M")[0]), 0,
+        rng.integers(10, 40, len(s)), L_DRUG_SEX)
+    # 3: child-only drug for an adult
+    s = hit[(kind == 3) & (age[hit] >= 18)]
+    add(s, pool("drug_child")[rng.integers(0, 2, len(s))], 0, rng.integers(3, 10, len(s)), L_DRUG_AGE)
+    # 4: wrong-sex item
+    s = hit[kind == 4]
+    add(s, np.where(gend[s] == 1, np.array([pool("img_F")[0], pool("treat_F")[0], pool("lab_F")[0]])[
+        rng.integers(0, 3, len(s))], np.array([pool("treat_M")[0], pool("lab_M")[0]])[rng.integers(0, 2, len(s))]),
+        0, 1.0, L_ITEM_SEX)
+    # 5: period limit (糖化血红蛋白 twice within 15 days)
+    s = hit[(kind == 5) & (days[hit] >= 4)]
+    first = s[DIAG_THEME[np.maximum(v.diag[s], 0)] != THEMES.index("dm")]
+    add(first, pool("lab_dm")[0], 0, 1.0, 0)        # a first test (dm stays already have one) …
+    add(s, pool("lab_dm")[0], np.minimum(3 + rng.integers(0, 5, len(s)), days[s] - 1), 1.0, L_PERIOD)
+    # 6: hourly monitoring beyond 24 h a day
+    s = hit[kind == 6]
+    add(s, pool("monitor")[0], 0, rng.integers(30, 49, len(s)).astype(float), L_FREQ)
+    # Repeat charging: 血液灌流 on the same day as 血液透析 (dialysis sessions at the upcoding hospital,
+    # and a few elsewhere); 冠状动脉造影 with STENT the same day.
+    dial = np.flatnonzero((v.kind == K_DIALYSIS) & clean_v)
+    p_rep = np.where(np.isin(v.inst[dial], plan.upcode), 0.12, 0.004)
+    rep = dial[rng.random(len(dial)) < p_rep]
+    add(rep, pool("perfusion")[0], 0, 1.0, 0)
+    add(rep, pool("cons_perfusion")[0], 0, 1.0, 0)
+    pci = np.flatnonzero((v.op == OP_KEYS.index("pci")) & clean_v & ~legit & (rng.random(len(v)) < 0.08))
+    add(pci, pool("op_cag")[0], np.minimum(1, days[pci] - 1), 1.0, L_REPEAT)
+    # Outpatient 两库 hits: inpatient-only drug, level-2 drug at 卫生院 clinics.
+    otp = np.flatnonzero((v.kind == K_OTP) & clean_v & np.isin(lclass, [TOWNSHIP, VILLAGE]))
+    p_o = np.where(np.isin(v.inst[otp], plan.rules), 0.05, 0.002)
+    o = otp[rng.random(len(otp)) < p_o]
+    half = rng.random(len(o)) < 0.5
+    add(o[half], np.array([pool("drug_ipt")[0], pool("drug_er")[0]])[rng.integers(0, 2, int(half.sum()))], 0,
+        1.0, L_DRUG_VISIT)
+    ol = o[~half & (lclass[o] == TOWNSHIP)]
+    add(ol, pool("drug_tcm_iv_lv2")[0], 0, 2.0, L_DRUG_LEVEL)
+
+    # Hoarding purchases: replace their lines by one large purchase of the same drug.
+    hoard_v = np.flatnonzero(v.viol == V_HOARDING)
+    keep = ~np.isin(lines.visit, hoard_v)
+    drug = pool("drug_dm_inj")[0]
+    add(hoard_v, drug, 0, rng.integers(10, 21, len(hoard_v)).astype(float), 0)
+
+    parts = [lines.take(np.flatnonzero(keep)), dup]
+    if new:
+        vis = np.concatenate([x[0] for x in new])
+        ent = np.concatenate([x[1] for x in new])
+        day = np.concatenate([x[2] for x in new])
+        cnt = np.concatenate([x[3] for x in new])
+        code = np.concatenate([np.full(len(x[0]), x[4], np.int8) for x in new])
+        sec = (v.bday[vis] + day) * DAY_S + rng.integers(9 * 3600, 17 * 3600, len(vis))
+        sec = np.clip(sec, v.bsec[vis], v.esec[vis])
+        pric = _price(cat, inst, v, vis, ent)
+        parts.append(Lines(vis, ent, sec, np.round(cnt * 10_000).astype(np.int64), pric, code))
+    out = Lines.concat(parts)
+    # 串换: imported plates billed instead of domestic ones at the upcoding hospital.
+    dom, imp = pool("cons_ortho")[0], pool("cons_ortho_hi")[0]
+    at = np.isin(v.inst[out.visit], plan.upcode) & (out.entry == dom)
+    shift = at & (rng.random(len(out)) < C.UPCODING_SHARE)
+    out.entry = np.where(shift, imp, out.entry)
+    out.pric4 = np.where(shift, _price(cat, inst, v, out.visit, np.full(len(out), imp)), out.pric4)
+    out.viol = np.where(shift, L_UPCODE, out.viol).astype(np.int8)
+    # Legitimate imported plates at tertiary hospitals (so the imported code alone is no signal).
+    legit_imp = (out.entry == dom) & (inst.lclass[v.inst[out.visit]] >= 2) & (rng.random(len(out)) < 0.25)
+    out.entry = np.where(legit_imp, imp, out.entry)
+    out.pric4 = np.where(legit_imp, _price(cat, inst, v, out.visit, np.full(len(out), imp)), out.pric4)
+    # Repeat charging of 血液透析: the secondary line is the violating one.
+    if len(rep):
+        dial_line = np.isin(out.visit, rep) & (out.entry == pool("dialysis")[0]) & (out.viol == 0)
+        out.viol = np.where(dial_line, L_REPEAT, out.viol).astype(np.int8)
+    order = np.lexsort((out.sec, out.visit))
+    return out.take(order)
+
+
+def _price(cat: Catalogue, inst: Institutions, v: Visits, vis: np.ndarray, ent: np.ndarray) -> np.ndarray:
+    return unit_price(cat, inst.lclass[v.inst[vis]], ent)
+
+
+# ------------------------------------------------------------------ truth --------------------
+TRUTH_COLUMNS = ["violation_type", "rule_id", "fixmedins_code", "psn_no", "mdtrt_id", "setl_id", "bkkp_sn",
+                 "amount", "note"]
+
+
+@dataclass
+class Truth:
+    rows: list[pa.Table] = field(default_factory=list)
+
+    def collect(self, st, v: Visits, p: Persons, inst: Institutions, cat: Catalogue, ids) -> None:
+        s = st.s
+        n_v = len(v)
+        # Visit level: the original settlement of a visit is row = visit index.
+        vi = np.flatnonzero(v.viol > 0)
+        if len(vi):
+            codes = v.viol[vi]
+            types = [VISIT_TYPES[c][0] for c in range(1, 8)]
+            rules = [VISIT_TYPES[c][1] for c in range(1, 8)]
+            notes = {V_SPLIT: "readmission to the same hospital within 15 days, same diagnosis",
+                     V_GHOST_BED: "stay billed with bed, nursing and 诊查 only",
+                     V_OTP_DURING_STAY: "claim while the person was an inpatient",
+                     V_MULTI_INST: "one of ≥3 institutions visited the same day",
+                     V_POST_DEATH: "settlement after the recorded date of death",
+                     V_VOLUME: "fabricated repeat visit (volume inflation)",
+                     V_HOARDING: "large repeated purchase of the same drug at one pharmacy"}
+            assert (s.visit[:n_v] == np.arange(n_v)).all()
+            self.rows.append(pa.table({
+                "violation_type": take_str(types, codes - 1), "rule_id": take_str(rules, codes - 1),
+                "fixmedins_code": take_str(inst.code, v.inst[vi]), "psn_no": p.psn_no.take(pa.array(v.psn[vi])),
+                "mdtrt_id": ids.mdtrt.take(pa.array(vi)), "setl_id": ids.setl.take(pa.array(vi)),
+                "bkkp_sn": pa.nulls(len(vi), pa.string()),
+                "amount": money(s.medfee[vi]).cast(pa.string()),
+                "note": take_str([notes[c] for c in range(1, 8)], codes - 1)}))
+        # Line level.
+        L = st.lines
+        li = np.flatnonzero(L.viol > 0)
+        if len(li):
+            code = L.viol[li]
+            ent = L.entry[li]
+            a = line_amounts(L.take(li), cat)
+            up = code == L_UPCODE
+            dom = _price(cat, inst, v, L.visit[li], np.full(len(li), cat.pool("cons_ortho")[0]))
+            diff = np.rint((L.pric4[li] - dom) * L.cnt4[li] / 1e6).astype(np.int64)
+            amount = np.where(up, diff, a.total)
+            rid = np.array([e.rule_id or "" for e in cat.entries], dtype=object)[ent]
+            codes_ = np.array([e.code for e in cat.entries], dtype=object)[ent]
+            rid = np.where(code == L_FREQ, [FREQ_RULE_IDS.get(c, "") for c in codes_], rid)
+            rid = np.where(code == L_REPEAT, [REPEAT_RULE_IDS.get(c, "") for c in codes_], rid)
+            rid = np.where(up, "behav-upcoding", rid)
+            note = np.array([LINE_TYPES[c] for c in range(1, 10)], dtype=object)[code - 1]
+            names = np.array([e.name for e in cat.entries], dtype=object)[ent]
+            note = np.where(up, "imported plate billed where a domestic one was used",
+                            np.char.add(np.char.add(note.astype(str), ": "), names.astype(str)))
+            vis = L.visit[li]
+            self.rows.append(pa.table({
+                "violation_type": take_str([LINE_TYPES[c] for c in range(1, 10)], code - 1),
+                "rule_id": pa.array(rid.tolist(), pa.string()),
+                "fixmedins_code": take_str(inst.code, v.inst[vis]), "psn_no": p.psn_no.take(pa.array(v.psn[vis])),
+                "mdtrt_id": ids.mdtrt.take(pa.array(vis)), "setl_id": ids.setl.take(pa.array(st.line_setl[li])),
+                "bkkp_sn": ids.bkkp.take(pa.array(li)), "amount": money(amount).cast(pa.string()),
+                "note": pa.array(note.tolist(), pa.string())}))
+
+    def write(self, out: Path, roles: pa.Table) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        pacsv.write_csv(roles, out / "institutions.csv")
+        if self.rows:
+            t = pa.concat_tables(self.rows)
+        else:
+            t = pa.table({c: pa.array([], pa.string()) for c in TRUTH_COLUMNS})
+        pacsv.write_csv(t.select(TRUTH_COLUMNS), out / "violations.csv")
+

@@ -1,0 +1,33 @@
+"""The placeholder dashboard in real headless Chromium: it serves the built warehouse."""
+
+from __future__ import annotations
+
+import dash
+import pytest
+
+from dashboard import data
+from dashboard.app import create_app
+
+
+def _page_layout(path: str):
+    create_app()
+    return next(p["layout"] for p in dash.page_registry.values() if p["path"] == path)
+
+
+def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("YIBAO_WAREHOUSE", str(tmp_path / "nowhere.duckdb"))
+    page = _page_layout("/")()
+    assert page.id == "warehouse-status-message"
+    assert "数据仓库尚未构建" in page.children
+
+
+@pytest.mark.browser
+def test_status_page_lists_built_models_in_chromium(dash_duo, demo_warehouse, monkeypatch):
+    monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
+    expected = data.model_row_counts()
+    assert {"stg_setl_d", "int_visits"} <= set(expected["model"])
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_element("#warehouse-status-table", timeout=20)
+    dash_duo.wait_for_contains_text("#warehouse-status-table", "stg_setl_d", timeout=10)
+    assert "数据仓库状态" in dash_duo.find_element("h2").text
+    assert dash_duo.get_logs() == []

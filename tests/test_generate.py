@@ -1,0 +1,522 @@
+"""Tests of the synthetic data generator (ingest.generate): contract shape, exact amount
+identities, refunds, determinism, formats, calibration bands and the violation ground truth."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from ingest.contracts import TABLES
+from ingest.generate import generate
+from ingest.generate import writer as writer_mod
+
+MONEY = "DECIMAL(18,2)"
+
+
+# ----------------------------------------------------------------------------- fixtures ------
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """A moderate county slice: 3,000 persons × 2 years, CSV UTF-8."""
+    out = tmp_path_factory.mktemp("gen") / "csv"
+    generate(out, persons=3000, years=2, start_year=2023, seed=7)
+    return out
+
+
+@pytest.fixture(scope="session")
+def con(data_dir) -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect()
+    for name in TABLES:
+        c.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{data_dir / (name + '.csv')}', "
+                  f"all_varchar=true, header=true)")
+    c.execute(f"CREATE VIEW truth AS SELECT * FROM read_csv('{data_dir / 'truth/violations.csv'}', all_varchar=true)")
+    c.execute(f"CREATE VIEW roles AS SELECT * FROM read_csv('{data_dir / 'truth/institutions.csv'}', all_varchar=true)")
+    # Typed settlements with a level group and the net sign.
+    c.execute("""
+        CREATE TABLE s AS
+        SELECT setl_d.*, CAST(medfee_sumamt AS DOUBLE) AS fee, CAST(fund_pay_sumamt AS DOUBLE) AS fund,
+               CAST(inscp_amt AS DOUBLE) AS inscp, CASE WHEN refd_setl_flag = '1' THEN -1 ELSE 1 END AS sgn,
+               date_diff('day', CAST(begndate AS DATE), CAST(enddate AS DATE)) AS los,
+               CASE WHEN setl_d.hosp_lv IN ('01','02','03','04','12') THEN '3'
+                    WHEN setl_d.hosp_lv IN ('05','06','07','13') THEN '2' ELSE '1' END AS lvl
+        FROM setl_d""")
+    return c
+
+
+def q1(con, sql: str):
+    return con.execute(sql).fetchone()[0]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ----------------------------------------------------------------------------- determinism ---
+def test_same_seed_writes_identical_bytes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate(a, persons=1000, years=1, seed=3)
+    generate(b, persons=1000, years=1, seed=3)
+    assert _digest(a) == _digest(b)
+    assert len(_digest(a)) == len(TABLES) + 2
+
+
+def test_different_seed_changes_the_data(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate(a, persons=1000, years=1, seed=3)
+    generate(b, persons=1000, years=1, seed=4)
+    da, db = _digest(a), _digest(b)
+    assert da["setl_d.csv"] != db["setl_d.csv"]
+    assert da["psn_info_b.csv"] != db["psn_info_b.csv"]
+
+
+def test_parquet_output_is_deterministic_and_keeps_codes_as_strings(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate(a, persons=800, years=1, seed=1, fmt="parquet")
+    generate(b, persons=800, years=1, seed=1, fmt="parquet")
+    assert _digest(a) == _digest(b)
+    t = pq.read_table(a / "fee_list_d.parquet")
+    assert list(t.column_names) == list(TABLES["fee_list_d"].column_names)
+    assert str(t.schema.field("hilist_code").type) == "string"
+    assert str(t.schema.field("det_item_fee_sumamt").type) == "decimal128(18, 2)"
+    codes = t.column("med_chrgitm_type").to_pylist()
+    assert "01" in codes and all(len(c) == 2 for c in codes)
+
+
+# ----------------------------------------------------------------------------- shape ---------
+def test_every_contract_table_written_with_exactly_the_contract_columns(data_dir):
+    for name, table in TABLES.items():
+        path = data_dir / f"{name}.csv"
+        assert path.exists(), name
+        header = path.open(encoding="utf-8").readline().rstrip("\n").split(",")
+        assert header == list(table.column_names), name
+        assert sum(1 for _ in path.open(encoding="utf-8")) > 1, f"{name} is empty"
+
+
+def test_values_match_contract_patterns_and_allowed_codes(data_dir):
+    for name, table in TABLES.items():
+        df = pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False, nrows=50_000)
+        for col in table.columns:
+            values = df[col.name]
+            if col.not_null:
+                assert (values != "").all(), f"{name}.{col.name} has empty values"
+            present = values[values != ""]
+            if col.pattern:
+                bad = present[~present.str.match(col.pattern)]
+                assert bad.empty, f"{name}.{col.name}: {bad.iloc[:3].tolist()}"
+            if col.allowed:
+                bad = present[~present.isin(col.allowed)]
+                assert bad.empty, f"{name}.{col.name}: {bad.iloc[:3].tolist()}"
+
+
+def test_codes_keep_leading_zeros(data_dir):
+    fee = pd.read_csv(data_dir / "fee_list_d.csv", dtype=str, keep_default_na=False, nrows=200_000)
+    assert fee["hilist_code"].str.startswith("00").any()
+    assert set(fee["med_chrgitm_type"]) >= {f"{i:02d}" for i in range(1, 15)}
+    inst = pd.read_csv(data_dir / "fixmedins_b.csv", dtype=str, keep_default_na=False)
+    assert set(inst["hosp_lv"]) >= {"02", "05", "11"}
+    psn = pd.read_csv(data_dir / "psn_insu_d.csv", dtype=str, keep_default_na=False)
+    assert set(psn["insutype_retr_flag"]) == {"0", "1"}
+
+
+def test_ids_are_unique(con):
+    for table, key in (("setl_d", "setl_id"), ("mdtrt_d", "mdtrt_id"), ("fee_list_d", "bkkp_sn"),
+                       ("psn_info_b", "psn_no"), ("psn_insu_d", "psn_insu_rlts_id"),
+                       ("setl_list_diag_d", "setl_list_diag_id"), ("setl_list_oprn_d", "setl_list_oprn_id")):
+        assert q1(con, f"SELECT count(*) - count(DISTINCT {key}) FROM {table}") == 0, table
+
+
+def test_certno_checksum_sex_and_birthdate_are_consistent(data_dir):
+    df = pd.read_csv(data_dir / "psn_info_b.csv", dtype=str, keep_default_na=False)
+    w = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+    digits = np.array([[int(ch) for ch in c[:17]] for c in df["certno"]])
+    check = np.array(list("10X98765432"))[(digits @ w) % 11]
+    assert (check == df["certno"].str[17].to_numpy()).all()
+    assert (df["certno"].str[6:14] == df["brdy"].str.replace("-", "")).all()
+    odd = df["certno"].str[16].astype(int) % 2 == 1
+    assert ((df["gend"] == "1") == odd).all()
+
+
+# ----------------------------------------------------------------------------- identities ----
+def test_settlement_amount_identities_hold_on_every_row(con):
+    for ident in TABLES["setl_d"].identities:
+        parts = " + ".join(f"CAST({p} AS {MONEY})" for p in ident.parts)
+        bad = q1(con, f"SELECT count(*) FROM setl_d WHERE CAST({ident.total} AS {MONEY}) <> {parts}")
+        assert bad == 0, ident.describe()
+
+
+def test_fee_line_identities_hold_on_every_row(con):
+    parts = " + ".join(f"CAST({p} AS {MONEY})" for p in
+                       ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_amt"))
+    assert q1(con, f"SELECT count(*) FROM fee_list_d WHERE CAST(det_item_fee_sumamt AS {MONEY}) <> {parts}") == 0
+    assert q1(con, f"""SELECT count(*) FROM fee_list_d WHERE CAST(det_item_fee_sumamt AS {MONEY})
+                      <> round(CAST(cnt AS DECIMAL(18,4)) * CAST(pric AS DECIMAL(18,4)), 2)""") == 0
+
+
+def test_settlement_equals_the_sum_of_its_fee_lines(con):
+    bad = q1(con, f"""
+        WITH f AS (SELECT setl_id, sum(CAST(det_item_fee_sumamt AS {MONEY})) tot,
+                          sum(CAST(fulamt_ownpay_amt AS {MONEY})) ful, sum(CAST(overlmt_selfpay AS {MONEY})) ov,
+                          sum(CAST(preselfpay_amt AS {MONEY})) pre, sum(CAST(inscp_amt AS {MONEY})) ins
+                   FROM fee_list_d GROUP BY 1)
+        SELECT count(*) FROM setl_d s LEFT JOIN f USING (setl_id)
+        WHERE f.tot IS NULL OR CAST(s.medfee_sumamt AS {MONEY}) <> f.tot
+           OR CAST(s.fulamt_ownpay_amt AS {MONEY}) <> f.ful OR CAST(s.overlmt_selfpay AS {MONEY}) <> f.ov
+           OR CAST(s.preselfpay_amt AS {MONEY}) <> f.pre OR CAST(s.inscp_amt AS {MONEY}) <> f.ins""")
+    assert bad == 0
+
+
+def test_price_caps_and_split_by_class_are_used(con):
+    assert q1(con, "SELECT count(*) FROM fee_list_d WHERE CAST(overlmt_selfpay AS DOUBLE) > 0") > 0
+    assert q1(con, "SELECT count(*) FROM fee_list_d WHERE chrgitm_lv = '02' AND CAST(preselfpay_amt AS DOUBLE) > 0") > 0
+    assert q1(con, """SELECT count(*) FROM fee_list_d WHERE chrgitm_lv = '03'
+                      AND CAST(fulamt_ownpay_amt AS DOUBLE) <> CAST(det_item_fee_sumamt AS DOUBLE)
+                          - CAST(overlmt_selfpay AS DOUBLE)""") == 0
+
+
+# ----------------------------------------------------------------------------- refunds -------
+def test_negative_amounts_only_on_refund_rows(con):
+    cols = [c.name for c in TABLES["setl_d"].columns if c.type == "money"]
+    neg = " OR ".join(f"CAST({c} AS DOUBLE) < 0" for c in cols)
+    assert q1(con, f"SELECT count(*) FROM setl_d WHERE refd_setl_flag = '0' AND ({neg})") == 0
+    assert q1(con, "SELECT count(*) FROM fee_list_d WHERE coalesce(init_feedetl_sn,'') = '' AND CAST(cnt AS DOUBLE) < 0") == 0
+    share = q1(con, "SELECT avg(CASE WHEN refd_setl_flag = '1' THEN 1.0 ELSE 0 END) FROM setl_d")
+    assert 0.008 < share < 0.025
+
+
+def test_refunds_link_to_and_negate_their_original_settlement(con):
+    bad = q1(con, f"""
+        SELECT count(*) FROM setl_d r LEFT JOIN setl_d o ON o.setl_id = r.init_setl_id
+        WHERE r.refd_setl_flag = '1' AND (o.setl_id IS NULL OR o.mdtrt_id <> r.mdtrt_id
+              OR CAST(r.medfee_sumamt AS {MONEY}) <> -CAST(o.medfee_sumamt AS {MONEY})
+              OR CAST(r.fund_pay_sumamt AS {MONEY}) <> -CAST(o.fund_pay_sumamt AS {MONEY})
+              OR CAST(r.setl_time AS TIMESTAMP) < CAST(o.setl_time AS TIMESTAMP))""")
+    assert bad == 0
+    bad_lines = q1(con, """
+        SELECT count(*) FROM fee_list_d r LEFT JOIN fee_list_d o ON o.bkkp_sn = r.init_feedetl_sn
+        LEFT JOIN setl_d s ON s.setl_id = r.setl_id
+        WHERE coalesce(r.init_feedetl_sn, '') <> '' AND (o.bkkp_sn IS NULL OR r.pric <> o.pric
+              OR CAST(r.cnt AS DOUBLE) <> -CAST(o.cnt AS DOUBLE) OR s.refd_setl_flag <> '1')""")
+    assert bad_lines == 0
+
+
+def test_most_refunds_are_followed_by_a_corrected_resettlement(con):
+    resettled = q1(con, """
+        SELECT avg(CASE WHEN EXISTS (SELECT 1 FROM setl_d x WHERE x.mdtrt_id = r.mdtrt_id
+                   AND x.refd_setl_flag = '0' AND x.setl_id <> r.init_setl_id) THEN 1.0 ELSE 0 END)
+        FROM setl_d r WHERE r.refd_setl_flag = '1'""")
+    assert 0.5 < resettled < 0.9
+
+
+# ----------------------------------------------------------------------------- formats -------
+def test_gb18030_output_decodes_to_the_same_text_as_utf8(tmp_path):
+    a, b = tmp_path / "u", tmp_path / "g"
+    generate(a, persons=600, years=1, seed=5)
+    generate(b, persons=600, years=1, seed=5, encoding="gb18030")
+    for name in ("psn_info_b", "fixmedins_b", "hilist_b"):
+        raw = (b / f"{name}.csv").read_bytes()
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")
+        assert raw.decode("gb18030") == (a / f"{name}.csv").read_text(encoding="utf-8")
+    assert "卫生院" in (b / "fixmedins_b.csv").read_bytes().decode("gb18030")
+
+
+def test_xlsx_output_is_readable_with_codes_as_text(tmp_path):
+    import openpyxl
+    generate(tmp_path, persons=500, years=1, seed=2, fmt="xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "hilist_b.xlsx", read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert list(rows[0]) == list(TABLES["hilist_b"].column_names)
+    codes = [r[0] for r in rows[1:]]
+    assert all(isinstance(c, str) for c in codes) and any(c.startswith("00") for c in codes)
+    wb = openpyxl.load_workbook(tmp_path / "setl_d.xlsx", read_only=True)
+    first = next(wb.active.iter_rows(min_row=2, max_row=2, values_only=True))
+    header = TABLES["setl_d"].column_names
+    assert isinstance(first[header.index("medfee_sumamt")], (int, float))
+    assert isinstance(first[header.index("insutype")], str)
+
+
+def test_xlsx_refuses_tables_beyond_the_excel_row_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer_mod, "XLSX_MAX_ROWS", 1000)
+    with pytest.raises(ValueError, match="fee_list_d|setl_d|mdtrt_d"):
+        generate(tmp_path, persons=500, years=1, fmt="xlsx")
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    with pytest.raises(ValueError):
+        generate(tmp_path, fmt="json")
+    with pytest.raises(ValueError):
+        generate(tmp_path, encoding="latin-1")
+    with pytest.raises(ValueError):
+        generate(tmp_path, fmt="parquet", encoding="gb18030")
+
+
+def test_progress_is_reported_per_step(tmp_path):
+    seen = []
+    generate(tmp_path, persons=600, years=1, progress=lambda s, d, t: seen.append((s, d, t)))
+    steps = {s for s, _, _ in seen}
+    assert {"reference tables", "visits, settlements and fee lines", "finance tables"} <= steps
+    assert all(0 < d <= t for _, d, t in seen)
+
+
+# ----------------------------------------------------------------------------- calibration ---
+def test_insured_mix_and_dependency_ratio(con):
+    emp_share = q1(con, """SELECT sum(CASE WHEN insutype='310' THEN CAST(psn_cnt AS INT) END)
+                           / sum(CAST(psn_cnt AS INT)) FROM insured_population WHERE stat_year='2023'""")
+    assert 0.09 <= emp_share <= 0.16
+    ratio = q1(con, """SELECT sum(CASE WHEN psn_type LIKE '11%' THEN CAST(psn_cnt AS INT) END)
+                       / sum(CASE WHEN psn_type LIKE '12%' THEN CAST(psn_cnt AS INT) END)
+                       FROM insured_population WHERE stat_year='2023'""")
+    assert 1.8 <= ratio <= 2.9
+
+
+def test_inpatient_rate_and_length_of_stay_by_level(con):
+    rate = q1(con, """SELECT sum(sgn) FILTER (WHERE med_type IN ('21','52'))
+                      / (SELECT sum(CAST(psn_cnt AS INT)) FROM insured_population) FROM s""")
+    assert 0.14 <= rate <= 0.23
+    los = dict(con.execute("SELECT lvl, sum(los*sgn)/sum(sgn) FROM s WHERE med_type='21' GROUP BY 1").fetchall())
+    assert 4.5 <= los["1"] <= 7.0
+    assert 6.0 <= los["2"] <= 8.5
+    assert 8.5 <= los["3"] <= 11.0
+    same_day = q1(con, "SELECT avg(CASE WHEN los = 0 THEN 1.0 ELSE 0 END) FROM s WHERE med_type='21'")
+    assert 0.005 < same_day < 0.05
+
+
+def test_cost_per_stay_by_level_and_blended(con):
+    cost = dict(con.execute("SELECT lvl, sum(fee)/sum(sgn) FROM s WHERE med_type='21' GROUP BY 1").fetchall())
+    assert 1800 <= cost["1"] <= 3300
+    assert 4800 <= cost["2"] <= 7800
+    assert 11000 <= cost["3"] <= 19500
+    blended = q1(con, "SELECT sum(fee)/sum(sgn) FROM s WHERE med_type IN ('21','52')")
+    assert 6500 <= blended <= 10000
+
+
+def test_outpatient_and_pharmacy_cost_per_visit(con):
+    otp = q1(con, "SELECT sum(fee)/sum(sgn) FROM s WHERE med_type='11'")
+    pharm = q1(con, """SELECT sum(fee)/sum(sgn) FROM s WHERE med_type='41'
+                       AND mdtrt_id NOT IN (SELECT mdtrt_id FROM truth)""")
+    assert 140 <= otp <= 260
+    assert 80 <= pharm <= 130
+
+
+def test_fund_pay_ratios_by_scheme(con):
+    emp = q1(con, "SELECT sum(fund)/sum(inscp) FROM s WHERE med_type IN ('21','52') AND insutype='310'")
+    res = q1(con, "SELECT sum(fund)/sum(inscp) FROM s WHERE med_type IN ('21','52') AND insutype='390'")
+    actual = q1(con, "SELECT sum(fund)/sum(fee) FROM s WHERE med_type IN ('21','52')")
+    assert 0.80 <= emp <= 0.88
+    assert 0.63 <= res <= 0.73
+    assert 0.55 <= actual <= 0.75
+    # 职工 pharmacy purchases are paid mostly from the personal account.
+    acct = q1(con, """SELECT sum(CAST(acct_pay AS DOUBLE))/sum(CAST(psn_pay AS DOUBLE)) FROM s
+                      WHERE med_type='41' AND insutype='310'""")
+    assert acct > 0.8
+
+
+def test_retirees_cost_about_three_times_in_service(con):
+    ratio = q1(con, """
+        WITH per AS (SELECT psn_type, sum(fee) fee FROM s WHERE insutype='310' GROUP BY 1),
+             pop AS (SELECT psn_type, sum(CAST(psn_cnt AS INT)) n FROM insured_population GROUP BY 1)
+        SELECT (sum(fee) FILTER (WHERE per.psn_type LIKE '12%') / sum(n) FILTER (WHERE per.psn_type LIKE '12%'))
+             / (sum(fee) FILTER (WHERE per.psn_type LIKE '11%') / sum(n) FILTER (WHERE per.psn_type LIKE '11%'))
+        FROM per JOIN pop USING (psn_type)""")
+    assert 2.0 <= ratio <= 4.5
+
+
+def test_inpatient_drug_and_consumable_shares(con):
+    drug, cons = con.execute("""
+        SELECT sum(a) FILTER (WHERE med_chrgitm_type IN ('09','10','11'))/sum(a),
+               sum(a) FILTER (WHERE med_chrgitm_type = '08')/sum(a)
+        FROM (SELECT med_chrgitm_type, CAST(det_item_fee_sumamt AS DOUBLE) a FROM fee_list_d WHERE med_type='21')""").fetchone()
+    assert 0.24 <= drug <= 0.36
+    assert 0.14 <= cons <= 0.26
+
+
+def test_out_of_area_share_of_inpatient_cost(con):
+    share = q1(con, """SELECT sum(fee) FILTER (WHERE pay_loc IN ('1','3','4'))/sum(fee)
+                       FROM s WHERE med_type IN ('21','52')""")
+    assert 0.20 <= share <= 0.55
+
+
+def test_expenditure_grows_faster_than_income(con):
+    exp = dict(con.execute("SELECT year(CAST(setl_time AS TIMESTAMP)), sum(fund) FROM s GROUP BY 1").fetchall())
+    inc = dict(con.execute("""SELECT year(CAST(income_month AS DATE)), sum(CAST(income_amt AS DOUBLE))
+                              FROM fund_income GROUP BY 1""").fetchall())
+    g_exp = exp[2024] / exp[2023] - 1
+    g_inc = inc[2024] / inc[2023] - 1
+    assert 0.05 <= g_exp <= 0.16
+    assert 0.0 <= g_inc <= 0.08
+    assert g_exp > g_inc
+
+
+def test_income_rows_are_first_of_month_and_use_known_fund_codes(con):
+    assert q1(con, "SELECT count(*) FROM fund_income WHERE day(CAST(income_month AS DATE)) <> 1") == 0
+    funds = {r[0] for r in con.execute("SELECT DISTINCT fund_pay_type FROM fund_income").fetchall()}
+    assert funds == {"310100", "310200", "330100", "390100", "390200", "610100"}
+
+
+def test_budgets_cover_local_institutions_and_some_overrun(con):
+    over = q1(con, """
+        WITH a AS (SELECT fixmedins_code, insutype, year(CAST(setl_time AS TIMESTAMP)) y,
+                          sum(CAST(hifp_pay AS DOUBLE)) pay FROM s GROUP BY ALL)
+        SELECT avg(CASE WHEN a.pay > CAST(b.budget_amt AS DOUBLE) THEN 1.0 ELSE 0 END)
+        FROM fixmedins_budget b JOIN a ON a.fixmedins_code = b.fixmedins_code
+         AND a.insutype = b.insutype AND a.y = CAST(b.budget_year AS INT)""")
+    assert 0.05 < over < 0.9
+
+
+def test_insured_population_matches_insurance_relations(con):
+    pop = q1(con, "SELECT sum(CAST(psn_cnt AS INT)) FROM insured_population WHERE stat_year='2024'")
+    rel = q1(con, """SELECT count(DISTINCT i.psn_no) FROM psn_insu_d i JOIN psn_info_b p USING (psn_no)
+                     WHERE CAST(crt_insu_date AS DATE) <= DATE '2024-12-31'
+                       AND (coalesce(paus_insu_date,'') = '' OR CAST(paus_insu_date AS DATE) > DATE '2024-12-31')
+                       AND (coalesce(p.die_date,'') = '' OR CAST(p.die_date AS DATE) > DATE '2024-12-31')""")
+    assert abs(pop - rel) <= 0.01 * rel
+
+
+# ----------------------------------------------------------------------------- violations ----
+def test_every_truth_violation_points_at_existing_rows(con):
+    assert q1(con, "SELECT count(*) FROM truth") > 100
+    missing = q1(con, """
+        SELECT count(*) FROM truth t
+        LEFT JOIN setl_d s ON s.setl_id = t.setl_id
+        LEFT JOIN mdtrt_d m ON m.mdtrt_id = t.mdtrt_id
+        LEFT JOIN fee_list_d f ON f.bkkp_sn = t.bkkp_sn
+        WHERE s.setl_id IS NULL OR m.mdtrt_id IS NULL OR s.mdtrt_id <> t.mdtrt_id
+           OR m.psn_no <> t.psn_no OR m.fixmedins_code <> t.fixmedins_code
+           OR (coalesce(t.bkkp_sn, '') <> '' AND (f.bkkp_sn IS NULL OR f.setl_id <> t.setl_id))""")
+    assert missing == 0
+    kinds = {r[0] for r in con.execute("SELECT DISTINCT violation_type FROM truth").fetchall()}
+    assert {"split_admission", "ghost_bed", "drug_sex", "drug_institution_level", "item_frequency",
+            "item_repeat_charge", "claim_after_death", "pharmacy_hoarding", "volume_inflation",
+            "same_day_multi_institution", "outpatient_during_stay", "upcoding"} <= kinds
+
+
+def test_two_lib_rule_ids_exist_in_the_national_batches(con):
+    ids = [r[0] for r in con.execute("SELECT DISTINCT rule_id FROM truth").fetchall()]
+    for rid in ids:
+        assert re.match(r"^(batch\d(-\d)?-[a-z_]+-\d{5}|behav-[a-z_]+)$", rid), rid
+
+
+def test_injection_rates_are_in_the_target_bands(con):
+    stays = q1(con, "SELECT count(*) FROM setl_d WHERE med_type='21' AND refd_setl_flag='0'")
+    split = q1(con, "SELECT count(*) FROM truth WHERE violation_type='split_admission'") / stays
+    ghost = q1(con, "SELECT count(*) FROM truth WHERE violation_type='ghost_bed'") / stays
+    assert 0.007 <= split <= 0.035
+    assert 0.003 <= ghost <= 0.015
+    line_share = q1(con, """SELECT count(t.bkkp_sn) / count(*) FROM fee_list_d f
+                            LEFT JOIN truth t USING (bkkp_sn) WHERE f.med_type = '21'""")
+    assert 0.015 <= line_share <= 0.06
+
+
+def test_legit_unusual_institution_is_unusual_but_not_in_violations(con):
+    code = q1(con, "SELECT fixmedins_code FROM roles WHERE role = 'legit_unusual'")
+    assert q1(con, f"SELECT count(*) FROM truth WHERE fixmedins_code = '{code}'") == 0
+    own = q1(con, f"SELECT sum(fee)/sum(sgn) FROM s WHERE med_type='21' AND fixmedins_code='{code}'")
+    peers = q1(con, f"SELECT sum(fee)/sum(sgn) FROM s WHERE med_type='21' AND lvl='3' AND fixmedins_code<>'{code}'")
+    assert own > 1.2 * peers
+
+
+def test_clean_claims_give_no_wrong_sex_drug_or_item(con, data_dir):
+    import csv
+    rules = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "nhsa"
+    sex_codes = {"ZD03AAA0043010100166": "2", "ZD03AAK0241010105421": "2", "ZD02AAF0201010105046": "2",
+                 "XG04CXP102A001020101575": "1", "XL02BBA326A001010102180": "1",
+                 "002101030300000": "2", "003112010040000": "2", "002501040140000": "2",
+                 "003111000150000": "1", "002501040130000": "1", "003314000020000": "2",
+                 "003314000120000": "2", "003313030140000": "2", "003312010060000": "1"}
+    for f, col in (("rules_item_sex.csv", "item_code"), ("rules_drug_sex.csv", "drug_code")):
+        with open(rules / f, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                sex_codes[row[col]] = row["gend_code"]
+    assert len(sex_codes) > 6_000
+    con.execute("CREATE OR REPLACE TEMP TABLE sexrule (code VARCHAR, gend VARCHAR)")
+    con.executemany("INSERT INTO sexrule VALUES (?, ?)", list(sex_codes.items()))
+    unrecorded = q1(con, """
+        SELECT count(*) FROM fee_list_d f JOIN sexrule r ON r.code = f.hilist_code
+        JOIN psn_info_b p USING (psn_no)
+        WHERE p.gend <> r.gend AND coalesce(f.init_feedetl_sn,'') = ''
+          AND f.bkkp_sn NOT IN (SELECT bkkp_sn FROM truth WHERE bkkp_sn IS NOT NULL)""")
+    assert unrecorded == 0
+    hits = q1(con, "SELECT count(*) FROM truth WHERE violation_type IN ('drug_sex','item_sex')")
+    assert hits > 0
+
+
+def test_clean_readmissions_within_15_days_only_where_recorded(con):
+    unrecorded = q1(con, """
+        WITH st AS (SELECT mdtrt_id, psn_no, fixmedins_code, CAST(begntime AS TIMESTAMP) b,
+                           CAST(endtime AS TIMESTAMP) e, substr(dscg_maindiag_code, 1, 3) d3
+                    FROM mdtrt_d WHERE med_type = '21'),
+             pairs AS (SELECT s2.mdtrt_id FROM st s1 JOIN st s2 ON s1.psn_no = s2.psn_no
+                       AND s1.fixmedins_code = s2.fixmedins_code AND s1.d3 = s2.d3 AND s2.b > s1.e
+                       AND date_diff('day', CAST(s1.e AS DATE), CAST(s2.b AS DATE)) <= 15)
+        SELECT count(*) FROM pairs WHERE mdtrt_id NOT IN
+            (SELECT mdtrt_id FROM truth WHERE violation_type = 'split_admission')""")
+    assert unrecorded == 0
+
+
+def test_clean_stays_do_not_overlap_and_have_no_claims_during_them(con):
+    overlaps = q1(con, """
+        WITH st AS (SELECT mdtrt_id, psn_no, CAST(begntime AS TIMESTAMP) b, CAST(endtime AS TIMESTAMP) e
+                    FROM mdtrt_d WHERE med_type IN ('21','28','52'))
+        SELECT count(*) FROM st a JOIN st b ON a.psn_no = b.psn_no AND a.mdtrt_id < b.mdtrt_id
+        AND a.b <= b.e AND b.b <= a.e""")
+    assert overlaps == 0
+    during = q1(con, """
+        WITH st AS (SELECT psn_no, CAST(begntime AS DATE) b, CAST(endtime AS DATE) e FROM mdtrt_d
+                    WHERE med_type IN ('21','28','52')),
+             o AS (SELECT mdtrt_id, psn_no, CAST(begntime AS DATE) d FROM mdtrt_d
+                   WHERE med_type NOT IN ('21','28','52'))
+        SELECT count(*) FROM o JOIN st ON o.psn_no = st.psn_no AND o.d BETWEEN st.b AND st.e
+        WHERE o.mdtrt_id NOT IN (SELECT mdtrt_id FROM truth WHERE violation_type = 'outpatient_during_stay')""")
+    assert during == 0
+
+
+def test_claims_after_death_and_three_institution_days_only_where_recorded(con):
+    after = q1(con, """
+        SELECT count(*) FROM setl_d s JOIN psn_info_b p USING (psn_no)
+        WHERE coalesce(p.die_date,'') <> '' AND CAST(s.begndate AS DATE) > CAST(p.die_date AS DATE)
+          AND s.mdtrt_id NOT IN (SELECT mdtrt_id FROM truth WHERE violation_type = 'claim_after_death')""")
+    assert after == 0
+    multi = q1(con, """
+        WITH d AS (SELECT psn_no, CAST(begntime AS DATE) d, count(DISTINCT fixmedins_code) k,
+                          list(mdtrt_id) ids FROM mdtrt_d GROUP BY 1, 2 HAVING count(DISTINCT fixmedins_code) >= 3)
+        SELECT count(*) FROM d WHERE NOT list_has_any(ids, (SELECT list(mdtrt_id) FROM truth
+                                                            WHERE violation_type = 'same_day_multi_institution'))""")
+    assert multi == 0
+
+
+def test_repeat_charge_pairs_and_daily_limits_only_where_recorded(con):
+    pairs = q1(con, """
+        WITH f AS (SELECT mdtrt_id, CAST(fee_ocur_time AS DATE) d, hilist_code, bkkp_sn FROM fee_list_d
+                   WHERE coalesce(init_feedetl_sn,'') = '')
+        SELECT count(*) FROM f a JOIN f b ON a.mdtrt_id = b.mdtrt_id AND a.d = b.d
+        WHERE ((a.hilist_code = '003110000100000' AND b.hilist_code = '003110000060000')
+            OR (a.hilist_code = '003205000030000' AND b.hilist_code = '003205000010000'))
+          AND b.bkkp_sn NOT IN (SELECT bkkp_sn FROM truth WHERE bkkp_sn IS NOT NULL)""")
+    assert pairs == 0
+    over = q1(con, """
+        WITH f AS (SELECT psn_no, CAST(fee_ocur_time AS DATE) d, hilist_code, sum(CAST(cnt AS DOUBLE)) n,
+                          list(bkkp_sn) ids FROM fee_list_d
+                   WHERE hilist_code IN ('001109000010000','001102000050000','001201000040000','001201000030000',
+                                         '001201000050000','001107000010000','001108000010000')
+                   GROUP BY ALL HAVING sum(CAST(cnt AS DOUBLE)) > 1)
+        SELECT count(*) FROM f WHERE NOT list_has_any(ids, (SELECT list(bkkp_sn) FROM truth
+                                                           WHERE violation_type = 'item_frequency'))""")
+    assert over == 0
+
+
+def test_all_events_fall_inside_the_generated_years(con):
+    assert con.execute("""SELECT min(CAST(setl_time AS TIMESTAMP)) >= TIMESTAMP '2023-01-01',
+                                 max(CAST(setl_time AS TIMESTAMP)) < TIMESTAMP '2025-01-01' FROM setl_d""").fetchone() == (True, True)
+    assert con.execute("""SELECT min(CAST(begntime AS TIMESTAMP)) >= TIMESTAMP '2023-01-01',
+                                 max(CAST(endtime AS TIMESTAMP)) < TIMESTAMP '2025-01-01' FROM mdtrt_d""").fetchone() == (True, True)
+    outside = q1(con, """SELECT count(*) FROM fee_list_d f JOIN mdtrt_d m USING (mdtrt_id)
+                         WHERE CAST(f.fee_ocur_time AS TIMESTAMP) NOT BETWEEN CAST(m.begntime AS TIMESTAMP)
+                                                                       AND CAST(m.endtime AS TIMESTAMP)""")
+    assert outside == 0
