@@ -422,6 +422,21 @@ FUND_INCOME = Table(
     ),
 )
 
+FUND_BALANCE = Table(
+    name="fund_balance",
+    label_zh="基金累计结余",
+    description="One row per date × fund: the accumulated balance (累计结余) in the finance ledger at the "
+                "close of that date; at least the opening balance before the first month of activity.",
+    key=("balance_date", "insu_admdvs", "fund_pay_type"),
+    period="balance_date",
+    columns=(
+        _c("balance_date", "结余日期", "date", not_null=True),
+        INSU_ADMDVS,
+        _c("fund_pay_type", "基金类型", not_null=True, pattern=r"^\d{6}$"),
+        Column("balance_amt", "累计结余金额", "money", not_null=True),
+    ),
+)
+
 FIXMEDINS_BUDGET = Table(
     name="fixmedins_budget",
     label_zh="总额预算",
@@ -455,5 +470,6 @@ INSURED_POPULATION = Table(
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     SETL_D, MDTRT_D, FEE_LIST_D, SETL_LIST_DIAG_D, SETL_LIST_OPRN_D, PSN_INFO_B, PSN_INSU_D,
-    FIXMEDINS_B, HILIST_B, HILIST_LMTPRIC_D, FUND_INCOME, FIXMEDINS_BUDGET, INSURED_POPULATION,
+    FIXMEDINS_B, HILIST_B, HILIST_LMTPRIC_D, FUND_INCOME, FUND_BALANCE, FIXMEDINS_BUDGET,
+    INSURED_POPULATION,
 )}

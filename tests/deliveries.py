@@ -69,6 +69,9 @@ VALID: dict[str, dict[str, str]] = {
     "fund_income": dict(
         income_month="2024-01-01", insu_admdvs="341503", fund_pay_type="390100",
         income_src="02", income_amt="123456.78"),
+    "fund_balance": dict(
+        balance_date="2023-12-31", insu_admdvs="341503", fund_pay_type="390100",
+        balance_amt="98765432.10"),
     "fixmedins_budget": dict(
         budget_year="2024", fixmedins_code=HOSP, insutype="390", budget_amt="12000000.00"),
     "insured_population": dict(

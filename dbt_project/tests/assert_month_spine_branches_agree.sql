@@ -14,7 +14,7 @@ bounds as (
 
 dispatched as ( {{ month_spine('bounds') }} ),
 
-portable as ( {{ default__month_spine('bounds', 'start_month', 'end_month') }} ),
+portable as ( {{ default__date_spine('bounds', 'month', 'start_month', 'end_month', 'month_start') }} ),
 
 expected_count as (
 

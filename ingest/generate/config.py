@@ -38,6 +38,9 @@ EMPLOYEE_RATE = 0.02                     # to the personal account
 RETIREE_ACCOUNT_MONTHLY = 95.0           # 统筹 → 退休 personal account transfer per retiree
 BIG_AMOUNT_ANNUAL = 90.0                # 大额补助 per 职工 per year (330100)
 INTEREST_RATE_MONTHLY = 0.0011
+# Opening accumulated balance (期初累计结余) of each fund, in months of its first-year expenditure.
+OPENING_RESERVE_MONTHS = {"310100": 20, "310200": 30, "330100": 6, "390100": 8, "390200": 4,
+                          "610100": 3}
 MAF_PER_POOR_YEAR = 450.0                # 医疗救助 income per poor resident (finance transfers)
 
 # ------------------------------------------------------------------ utilisation --------------

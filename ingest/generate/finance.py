@@ -51,8 +51,9 @@ def _month_starts(per: Period) -> np.ndarray:
     return (base + np.arange(per.years * 12)).astype("datetime64[D]").astype(np.int64)
 
 
-def income_table(acc: FinanceAccumulator, p: Persons, seed: int) -> pa.Table:
-    """fund_income: one row per month × fund × income source with a non-zero amount."""
+def income_tables(acc: FinanceAccumulator, p: Persons, seed: int) -> tuple[pa.Table, pa.Table]:
+    """fund_income (one row per month × fund × income source with a non-zero amount) and
+    fund_balance (the ledger's opening balance of each fund, the day before the first month)."""
     per = acc.per
     rng = rng_for(seed, 5)
     starts = _month_starts(per)
@@ -98,13 +99,14 @@ def income_table(acc: FinanceAccumulator, p: Persons, seed: int) -> pa.Table:
             rows.append((d0, "390200", "05", res[m] * (ind_this + sub) * big / 4))
             rows.append((d0, "610100", "03", poor[m] * C.MAF_PER_POOR_YEAR / 4 * 0.7))
             rows.append((d0, "610100", "05", poor[m] * C.MAF_PER_POOR_YEAR / 4 * 0.3))
-    # Interest on the running balance (opening reserves: 职工 ~20 months, 居民 ~8 months).
+    # Interest on the running balance, from the opening reserves in months of expenditure.
     inc = {}
     for d0, f, src, amt in rows:
         inc[(d0, f)] = inc.get((d0, f), 0.0) + amt
-    for f, months in (("310100", 20), ("390100", 8), ("310200", 30)):
+    opening = {}
+    for f, months in C.OPENING_RESERVE_MONTHS.items():
         exp = acc.exp[f] / 100
-        bal = exp[:12].mean() * months
+        bal = opening[f] = round(exp[:12].mean() * months, 2)
         accrued = 0.0
         for m, d0 in enumerate(starts):
             accrued += max(bal, 0) * C.INTEREST_RATE_MONTHLY
@@ -115,12 +117,20 @@ def income_table(acc: FinanceAccumulator, p: Persons, seed: int) -> pa.Table:
                 accrued = 0.0
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     n = len(rows)
-    return pa.table({
+    income = pa.table({
         "income_month": dates(np.array([r[0] for r in rows])),
         "insu_admdvs": const_str(R.COUNTY["admdvs"], n),
         "fund_pay_type": pa.array([r[1] for r in rows]), "income_src": pa.array([r[2] for r in rows]),
         "income_amt": money(np.rint(np.array([r[3] for r in rows]) * 100).astype(np.int64)),
     })
+    funds = sorted(opening)
+    balance = pa.table({
+        "balance_date": dates(np.full(len(funds), starts[0] - 1)),
+        "insu_admdvs": const_str(R.COUNTY["admdvs"], len(funds)),
+        "fund_pay_type": pa.array(funds),
+        "balance_amt": money(np.rint(np.array([opening[f] for f in funds]) * 100).astype(np.int64)),
+    })
+    return income, balance
 
 
 def budget_table(acc: FinanceAccumulator, inst: Institutions, seed: int) -> pa.Table:

@@ -14,7 +14,7 @@ from . import violations
 from .catalogue import build_catalogue, hilist_table, lmtpric_table
 from .diagnoses import diag_table, oprn_table
 from .fees import build_lines, drop_period_repeats
-from .finance import FinanceAccumulator, budget_table, income_table
+from .finance import FinanceAccumulator, budget_table, income_tables
 from .institutions import build_institutions, fixmedins_table, roles_table
 from .persons import generate_persons, insured_population_table, psn_info_table, psn_insu_table
 from .settlement import settle
@@ -100,7 +100,9 @@ def generate(out_dir: Path, *, persons: int = 20_000, years: int = 3, start_year
             base += np.array([len(v), len(st.s), len(st.lines), dt.num_rows, ot.num_rows])
             report("visits, settlements and fee lines", b + 1, len(starts))
 
-        writers["fund_income"].write(income_table(acc, p, seed))
+        income, balance = income_tables(acc, p, seed)
+        writers["fund_income"].write(income)
+        writers["fund_balance"].write(balance)
         writers["fixmedins_budget"].write(budget_table(acc, inst, seed))
         report("finance tables", 1, 1)
     finally:
