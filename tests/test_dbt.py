@@ -302,7 +302,10 @@ def test_dbt_build_passes_on_hand_made_landing(built):
     proc = built["build"]
     assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
     statuses = run_results(built["target"])
-    bad = {uid: s for uid, s in statuses.items() if s not in ("success", "pass")}
+    # The hand-made catalogue holds none of the national key items: that coverage check may warn.
+    expected_warnings = {"test.yibao_mart.assert_key_items_match_catalogue"}
+    bad = {uid: s for uid, s in statuses.items()
+           if s not in ("success", "pass") and not (s == "warn" and uid in expected_warnings)}
     assert not bad, f"dbt build: {bad}"
     kinds = {uid.split(".")[0] for uid in statuses}
     assert {"model", "test", "seed", "unit_test"} <= kinds
