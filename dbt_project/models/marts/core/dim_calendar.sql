@@ -39,7 +39,7 @@ calendar as (
                         dbt.dateadd('year', 1, dbt.date_trunc('year', 'days.day')), 'day') }} as days_in_year,
         {{ dbt.datediff(dbt.date_trunc('month', 'days.day'),
                         dbt.dateadd('month', 1, dbt.date_trunc('month', 'days.day')), 'day') }} as days_in_month,
-        extract(isodow from days.day) in (6, 7)                          as is_weekend,
+        {{ iso_weekday('days.day') }} in (6, 7)                          as is_weekend,
         festivals.festival_date                                          as spring_festival_date,
         {{ dbt.datediff('festivals.festival_date', 'days.day', 'day') }} as days_from_spring_festival
     from days

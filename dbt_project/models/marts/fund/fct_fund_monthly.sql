@@ -475,19 +475,13 @@ indicators as (
         with_windows.*,
         cast(trailing_expenditure_amt / trailing_months as decimal(18, 2))
                                                                          as avg_monthly_expenditure_amt,
-        cast(current_balance_amt / nullif(income_amt, 0) as decimal(18, 4))
-                                                                         as balance_rate,
-        case when trailing_expenditure_amt > 0
-             then cast(cumulative_balance_amt * trailing_months / trailing_expenditure_amt
-                       as decimal(18, 4)) end                            as reserve_months,
-        cast((income_amt - income_prev_month_amt) / nullif(income_prev_month_amt, 0)
-             as decimal(18, 4))                                          as income_mom,
-        cast((income_amt - income_prev_year_amt) / nullif(income_prev_year_amt, 0)
-             as decimal(18, 4))                                          as income_yoy,
-        cast((expenditure_amt - expenditure_prev_month_amt) / nullif(expenditure_prev_month_amt, 0)
-             as decimal(18, 4))                                          as expenditure_mom,
-        cast((expenditure_amt - expenditure_prev_year_amt) / nullif(expenditure_prev_year_amt, 0)
-             as decimal(18, 4))                                          as expenditure_yoy
+        {{ safe_ratio('current_balance_amt', 'income_amt') }}             as balance_rate,
+        {{ safe_ratio('cumulative_balance_amt * trailing_months', 'trailing_expenditure_amt') }}
+                                                                         as reserve_months,
+        {{ growth_rate('income_amt', 'income_prev_month_amt') }}           as income_mom,
+        {{ growth_rate('income_amt', 'income_prev_year_amt') }}            as income_yoy,
+        {{ growth_rate('expenditure_amt', 'expenditure_prev_month_amt') }} as expenditure_mom,
+        {{ growth_rate('expenditure_amt', 'expenditure_prev_year_amt') }}  as expenditure_yoy
     from with_windows
 
 ),

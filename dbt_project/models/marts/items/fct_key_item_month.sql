@@ -392,29 +392,13 @@ measured as (
     select
         with_bases.*,
         class_month_totals.class_spend,
-        case when with_bases.quantity > 0
-            then cast(with_bases.spend / with_bases.quantity as decimal(18, 4))
-        end as avg_unit_price,
-        case when class_month_totals.class_spend > 0
-            then cast(with_bases.spend / class_month_totals.class_spend as decimal(18, 4))
-        end as share_of_class_spend,
+        {{ safe_ratio('with_bases.spend', 'with_bases.quantity') }}         as avg_unit_price,
+        {{ safe_ratio('with_bases.spend', 'class_month_totals.class_spend') }} as share_of_class_spend,
         -- growth is null when the base month is missing (before first use or the data) or ≤ 0
-        case when with_bases.previous_month_spend > 0
-            then cast((with_bases.spend - with_bases.previous_month_spend)
-                / with_bases.previous_month_spend as decimal(18, 4))
-        end as spend_mom_growth,
-        case when with_bases.last_year_spend > 0
-            then cast((with_bases.spend - with_bases.last_year_spend)
-                / with_bases.last_year_spend as decimal(18, 4))
-        end as spend_yoy_growth,
-        case when with_bases.previous_month_quantity > 0
-            then cast((with_bases.quantity - with_bases.previous_month_quantity)
-                / with_bases.previous_month_quantity as decimal(18, 4))
-        end as quantity_mom_growth,
-        case when with_bases.last_year_quantity > 0
-            then cast((with_bases.quantity - with_bases.last_year_quantity)
-                / with_bases.last_year_quantity as decimal(18, 4))
-        end as quantity_yoy_growth,
+        {{ growth_rate('with_bases.spend', 'with_bases.previous_month_spend') }}       as spend_mom_growth,
+        {{ growth_rate('with_bases.spend', 'with_bases.last_year_spend') }}            as spend_yoy_growth,
+        {{ growth_rate('with_bases.quantity', 'with_bases.previous_month_quantity') }} as quantity_mom_growth,
+        {{ growth_rate('with_bases.quantity', 'with_bases.last_year_quantity') }}      as quantity_yoy_growth,
         -- modified z-score (Iglewicz–Hoaglin); MAD = 0 falls back to the mean absolute deviation
         case
             when with_bases.trailing_months < params.min_history_months then null

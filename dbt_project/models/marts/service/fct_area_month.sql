@@ -103,7 +103,7 @@ final as (
         cast(insured_person_months / 12 as decimal(18, 6))  as insured_person_years,
         cast(inpatient_visits as {{ dbt.type_bigint() }})   as inpatient_visits,
         -- 住院人次 per insured person-year (annualised): visits × 12 ÷ person-months
-        {{ service_ratio('inpatient_visits * 12', 'insured_person_months') }}
+        {{ safe_ratio('inpatient_visits * 12', 'insured_person_months') }}
                                                             as hospitalisation_rate
 
     from levels

@@ -234,50 +234,50 @@ indicators as (
         peer_sums.peer_consumable_amt,
 
         -- the indicators: ratios of the sums above (口径: _service__docs.md)
-        {{ service_ratio('visits', 'persons') }}                        as visits_per_person,
-        {{ service_ratio('los_days_sum', 'discharges') }}               as avg_los_days,
-        {{ service_ratio('medfee_sumamt', 'visits', 'decimal(18, 2)') }} as avg_medfee_per_visit,
-        {{ service_ratio('fund_pay_sumamt', 'visits', 'decimal(18, 2)') }}
+        {{ safe_ratio('visits', 'persons') }}                        as visits_per_person,
+        {{ safe_ratio('los_days_sum', 'discharges') }}               as avg_los_days,
+        {{ safe_ratio('medfee_sumamt', 'visits', 'decimal(18, 2)') }} as avg_medfee_per_visit,
+        {{ safe_ratio('fund_pay_sumamt', 'visits', 'decimal(18, 2)') }}
                                                                         as avg_fund_pay_per_visit,
         -- 次均住院费用 ÷ 平均住院日, inpatient rows only
         case when with_peer_group.visit_group = 'inpatient' then
-            {{ service_ratio_of_ratios('medfee_sumamt', 'visits', 'los_days_sum', 'discharges',
+            {{ ratio_of_ratios('medfee_sumamt', 'visits', 'los_days_sum', 'discharges',
                                        'decimal(18, 2)') }}
         end                                                             as avg_daily_inpatient_cost,
-        {{ service_ratio('drug_amt', 'medfee_sumamt') }}                as drug_ratio,
-        {{ service_ratio('consumable_amt', 'medfee_sumamt') }}          as consumable_ratio,
-        {{ service_ratio('exam_amt + lab_amt', 'medfee_sumamt') }}      as exam_lab_ratio,
-        {{ service_ratio('fund_pay_sumamt', 'medfee_sumamt') }}         as reimbursement_ratio,
-        {{ service_ratio('fund_pay_sumamt', 'inscp_amt') }}             as inscp_fund_pay_ratio,
-        {{ service_ratio('fulamt_ownpay_amt', 'medfee_sumamt') }}       as ownpay_ratio,
-        {{ service_ratio('psn_pay', 'medfee_sumamt') }}                 as personal_burden_ratio,
+        {{ safe_ratio('drug_amt', 'medfee_sumamt') }}                as drug_ratio,
+        {{ safe_ratio('consumable_amt', 'medfee_sumamt') }}          as consumable_ratio,
+        {{ safe_ratio('exam_amt + lab_amt', 'medfee_sumamt') }}      as exam_lab_ratio,
+        {{ safe_ratio('fund_pay_sumamt', 'medfee_sumamt') }}         as reimbursement_ratio,
+        {{ safe_ratio('fund_pay_sumamt', 'inscp_amt') }}             as inscp_fund_pay_ratio,
+        {{ safe_ratio('fulamt_ownpay_amt', 'medfee_sumamt') }}       as ownpay_ratio,
+        {{ safe_ratio('psn_pay', 'medfee_sumamt') }}                 as personal_burden_ratio,
 
         -- peer values: the same ratios over the peer group's sums
-        {{ service_ratio('peer_sums.peer_medfee_sumamt', 'peer_sums.peer_visits', 'decimal(18, 2)') }}
+        {{ safe_ratio('peer_sums.peer_medfee_sumamt', 'peer_sums.peer_visits', 'decimal(18, 2)') }}
                                                                         as peer_avg_medfee_per_visit,
-        {{ service_ratio('peer_sums.peer_los_days_sum', 'peer_sums.peer_discharges') }}
+        {{ safe_ratio('peer_sums.peer_los_days_sum', 'peer_sums.peer_discharges') }}
                                                                         as peer_avg_los_days,
-        {{ service_ratio('peer_sums.peer_drug_amt', 'peer_sums.peer_medfee_sumamt') }}
+        {{ safe_ratio('peer_sums.peer_drug_amt', 'peer_sums.peer_medfee_sumamt') }}
                                                                         as peer_drug_ratio,
-        {{ service_ratio('peer_sums.peer_consumable_amt', 'peer_sums.peer_medfee_sumamt') }}
+        {{ safe_ratio('peer_sums.peer_consumable_amt', 'peer_sums.peer_medfee_sumamt') }}
                                                                         as peer_consumable_ratio,
-        {{ service_ratio('peer_sums.peer_fund_pay_sumamt', 'peer_sums.peer_medfee_sumamt') }}
+        {{ safe_ratio('peer_sums.peer_fund_pay_sumamt', 'peer_sums.peer_medfee_sumamt') }}
                                                                         as peer_reimbursement_ratio,
 
         -- deviation: institution value ÷ peer value, from the unrounded sums
-        {{ service_ratio_of_ratios('medfee_sumamt', 'visits',
+        {{ ratio_of_ratios('medfee_sumamt', 'visits',
                                    'peer_sums.peer_medfee_sumamt', 'peer_sums.peer_visits') }}
                                                                         as avg_medfee_per_visit_vs_peer,
-        {{ service_ratio_of_ratios('los_days_sum', 'discharges',
+        {{ ratio_of_ratios('los_days_sum', 'discharges',
                                    'peer_sums.peer_los_days_sum', 'peer_sums.peer_discharges') }}
                                                                         as avg_los_days_vs_peer,
-        {{ service_ratio_of_ratios('drug_amt', 'medfee_sumamt',
+        {{ ratio_of_ratios('drug_amt', 'medfee_sumamt',
                                    'peer_sums.peer_drug_amt', 'peer_sums.peer_medfee_sumamt') }}
                                                                         as drug_ratio_vs_peer,
-        {{ service_ratio_of_ratios('consumable_amt', 'medfee_sumamt',
+        {{ ratio_of_ratios('consumable_amt', 'medfee_sumamt',
                                    'peer_sums.peer_consumable_amt', 'peer_sums.peer_medfee_sumamt') }}
                                                                         as consumable_ratio_vs_peer,
-        {{ service_ratio_of_ratios('fund_pay_sumamt', 'medfee_sumamt',
+        {{ ratio_of_ratios('fund_pay_sumamt', 'medfee_sumamt',
                                    'peer_sums.peer_fund_pay_sumamt', 'peer_sums.peer_medfee_sumamt') }}
                                                                         as reimbursement_ratio_vs_peer
 
