@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 import pytest
 
-from dashboard import data
+from dashboard.data.status import model_row_counts
 from dashboard.app import create_app
 
 
@@ -24,7 +24,7 @@ def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tm
 @pytest.mark.browser
 def test_status_page_lists_built_models_in_chromium(dash_duo, demo_warehouse, monkeypatch):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
-    expected = data.model_row_counts()
+    expected = model_row_counts()
     assert {"stg_setl_d", "int_visits"} <= set(expected["model"])
     dash_duo.start_server(create_app())
     dash_duo.wait_for_element("#warehouse-status-table", timeout=20)

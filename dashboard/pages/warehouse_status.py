@@ -5,15 +5,16 @@ from __future__ import annotations
 import dash
 from dash import dash_table, html
 
-from dashboard import data
+from dashboard.data import WarehouseUnavailable
+from dashboard.data.status import model_row_counts
 
 dash.register_page(__name__, path="/", name="数据仓库状态", title="数据仓库状态 · 医保基金数据集市")
 
 
 def layout(**_query) -> html.Div:
     try:
-        counts = data.model_row_counts()
-    except data.WarehouseUnavailable as exc:
+        counts = model_row_counts()
+    except WarehouseUnavailable as exc:
         return html.Div(str(exc), id="warehouse-status-message", className="alert")
     return html.Div([
         html.H2("数据仓库状态"),

@@ -1,0 +1,1 @@
+"""Shared widgets: KPI card, downloadable table, warehouse message, chart defaults."""
