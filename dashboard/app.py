@@ -7,6 +7,8 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
+from dashboard.components.table import register_downloads
+
 
 def create_app() -> Dash:
     app = Dash(__name__, use_pages=True, pages_folder=str(Path(__file__).parent / "pages"),
@@ -19,4 +21,5 @@ def create_app() -> Dash:
         ], style={"borderBottom": "1px solid #ddd", "padding": "12px 24px"}),
         html.Main(dash.page_container, style={"padding": "16px 24px"}),
     ], style={"fontFamily": "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"})
+    register_downloads(app)
     return app

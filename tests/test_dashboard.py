@@ -16,7 +16,7 @@ def _page_layout(path: str):
 
 def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(tmp_path / "nowhere.duckdb"))
-    page = _page_layout("/")()
+    page = _page_layout("/status")()
     assert page.id == "warehouse-status-message"
     assert "数据仓库尚未构建" in page.children
 
@@ -27,7 +27,21 @@ def test_status_page_lists_built_models_in_chromium(dash_duo, demo_warehouse, mo
     expected = model_row_counts()
     assert {"stg_setl_d", "int_visits"} <= set(expected["model"])
     dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/status")
     dash_duo.wait_for_element("#warehouse-status-table", timeout=20)
     dash_duo.wait_for_contains_text("#warehouse-status-table", "stg_setl_d", timeout=10)
     assert "数据仓库状态" in dash_duo.find_element("h2").text
+    assert dash_duo.get_logs() == []
+
+
+@pytest.mark.browser
+def test_home_opens_the_fund_overview_and_the_nav_lists_every_page(dash_duo, demo_warehouse, monkeypatch):
+    monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_contains_text("h1", "医保基金数据集市", timeout=20)
+    dash_duo.wait_for_element("#overview-trend", timeout=20)
+    nav = dash_duo.find_element("nav").text
+    assert [n for n in ("基金运行总览", "预算执行监测", "机构画像", "重点药品耗材", "数据仓库状态") if n in nav] == \
+        ["基金运行总览", "预算执行监测", "机构画像", "重点药品耗材", "数据仓库状态"]
+    assert nav.index("基金运行总览") < nav.index("预算执行监测") < nav.index("机构画像") < nav.index("重点药品耗材")
     assert dash_duo.get_logs() == []

@@ -1,8 +1,9 @@
 """A sortable, filterable table with CSV and XLSX download buttons.
 
 The table's DataTable id is {"type": "table", "table": <table_id>} and the whole block is a
-Div with id <table_id>, so one pattern-matching callback serves every table's downloads. A
-page that refreshes a table's rows targets Output(table_data_id(<table_id>), "data").
+Div with id <table_id>, so one pattern-matching callback serves every table's downloads; the
+app registers it once with `register_downloads(app)`. A page that refreshes a table's rows
+targets Output(table_data_id(<table_id>), "data").
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from dash import MATCH, Input, Output, State, callback, ctx, dash_table, dcc, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dash_table, dcc, html
 
 
 def table_data_id(table_id: str) -> dict:
@@ -44,14 +45,19 @@ def table_frame(data: list[dict], columns: list[dict]) -> pd.DataFrame:
     return frame.rename(columns={c["id"]: c["name"] for c in columns})
 
 
-@callback(
-    Output({"type": "download", "table": MATCH}, "data"),
-    Input({"type": "download-csv", "table": MATCH}, "n_clicks"),
-    Input({"type": "download-xlsx", "table": MATCH}, "n_clicks"),
-    State({"type": "table", "table": MATCH}, "derived_virtual_data"),
-    State({"type": "table", "table": MATCH}, "columns"),
-    prevent_initial_call=True,
-)
+def register_downloads(app: Dash) -> None:
+    """Serve every table's CSV/XLSX buttons in `app` (registered per app, not globally, so each
+    app created in one process gets it)."""
+    app.callback(
+        Output({"type": "download", "table": MATCH}, "data"),
+        Input({"type": "download-csv", "table": MATCH}, "n_clicks"),
+        Input({"type": "download-xlsx", "table": MATCH}, "n_clicks"),
+        State({"type": "table", "table": MATCH}, "derived_virtual_data"),
+        State({"type": "table", "table": MATCH}, "columns"),
+        prevent_initial_call=True,
+    )(_download)
+
+
 def _download(_csv, _xlsx, data, columns):
     """The rows as filtered and sorted on screen, as CSV (UTF-8 with BOM for Excel) or XLSX."""
     frame = table_frame(data or [], columns or [])

@@ -4,6 +4,6 @@ One module per subject (fund, budget, institutions, items, status); every functi
 arguments, runs parameterised SQL against schema `marts` and returns a DataFrame.
 """
 
-from dashboard.data.db import WarehouseUnavailable, query
+from dashboard.data.db import WarehouseUnavailable, query, session
 
-__all__ = ["WarehouseUnavailable", "query"]
+__all__ = ["WarehouseUnavailable", "query", "session"]

@@ -1,11 +1,22 @@
-"""The one place that opens the warehouse: read-only, per query, parameterised."""
+"""The one place that opens the warehouse: read-only, parameterised.
+
+Each query opens and closes its own connection, so a rebuild can take the file between
+queries. A callback that runs several queries wraps them in `session()` to share one
+connection: opening the county warehouse costs about as much as a query.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import duckdb
 import pandas as pd
 
 from ingest import settings
+
+_session: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("warehouse_session", default=None)
 
 
 class WarehouseUnavailable(Exception):
@@ -22,12 +33,29 @@ def connect() -> duckdb.DuckDBPyConnection:
         raise WarehouseUnavailable(f"数据仓库暂时无法打开，请稍后刷新：{exc}") from exc
 
 
+@contextmanager
+def session() -> Iterator[None]:
+    """Run every `query` inside on one read-only connection."""
+    if _session.get() is not None:          # already inside a session: reuse it
+        yield
+        return
+    con = connect()
+    token = _session.set(con)
+    try:
+        yield
+    finally:
+        _session.reset(token)
+        con.close()
+
+
 def query(sql: str, params: list | dict | None = None) -> pd.DataFrame:
     """Run one parameterised read-only query and return its rows."""
-    con = connect()
+    shared = _session.get()
+    con = shared or connect()
     try:
         return con.execute(sql, params or []).df()
     except duckdb.CatalogException as exc:
         raise WarehouseUnavailable(f"数据仓库缺少所需的数据表，请重新构建：{exc}") from exc
     finally:
-        con.close()
+        if shared is None:
+            con.close()

@@ -8,7 +8,8 @@ from dash import dash_table, html
 from dashboard.data import WarehouseUnavailable
 from dashboard.data.status import model_row_counts
 
-dash.register_page(__name__, path="/", name="数据仓库状态", title="数据仓库状态 · 医保基金数据集市")
+dash.register_page(__name__, path="/status", name="数据仓库状态", order=9,
+                   title="数据仓库状态 · 医保基金数据集市")
 
 
 def layout(**_query) -> html.Div:
