@@ -296,7 +296,9 @@ def _rollup(level: str, year: int, month: int, insutype: str):
 
 
 def _graph(graph_id: str) -> dcc.Graph:
-    return dcc.Graph(id=f"{PAGE}-{graph_id}", config=GRAPH_CONFIG)
+    # Heights follow the number of institutions (set in each figure), so the graph must not be
+    # stretched to a fixed responsive container.
+    return dcc.Graph(id=f"{PAGE}-{graph_id}", config={**GRAPH_CONFIG, "responsive": False})
 
 
 def layout(**query) -> html.Div:

@@ -138,7 +138,6 @@ def _table(rows: list[dict]) -> html.Div:
                     if TABLE_COLUMNS[column["id"]][1] else {**column, "type": "text"}
                     for column in grid.columns]
     grid.style_cell_conditional = [{"if": {"column_id": "month"}, "textAlign": "center"}]
-    grid.filter_options = {"placeholder_text": "筛选…"}
     return block
 
 

@@ -126,7 +126,6 @@ def _anomaly_rows(flagged: pd.DataFrame) -> pd.DataFrame:
 def _table(table_id: str, rows: pd.DataFrame, columns: dict[str, str], page_size: int) -> html.Div:
     block = data_table(table_id, rows, columns, page_size=page_size)
     grid = block.children[1]
-    grid.filter_options = {"placeholder_text": "筛选…"}
     grid.style_cell_conditional = [{"if": {"column_id": c}, "textAlign": "left"} for c in TEXT_COLUMNS]
     grid.style_data_conditional = [
         {"if": {"filter_query": '{anomaly_flag} = "异常"'}, "backgroundColor": "#fdecea"},
