@@ -116,6 +116,25 @@ def test_item_trend_runs_from_first_use_to_the_end_with_catalogue_attributes(war
     assert trend["item_class_zh"].iloc[0] in {"药品", "医用耗材"}
 
 
+def test_top_institutions_are_the_items_largest_institutions_and_add_up(warehouse):
+    from dashboard.data import items
+
+    code, month, spend = mart(warehouse, """
+        select hilist_code, setl_month, spend from marts.fct_key_item_month
+        where n_institutions >= 2 order by spend desc, hilist_code limit 1""")[0]
+    top = items.top_institutions(code, month, limit=50)
+    assert len(top) >= 2
+    assert list(top["spend"]) == sorted(top["spend"], reverse=True)
+    assert sum(top["spend"]) == spend                     # every institution of the item, to the fen
+    assert abs(float(top["share_of_item_spend"].sum()) - 1) < 0.001
+    first = mart(warehouse, """
+        select f.fixmedins_code, sum(f.det_item_fee_sumamt) from intermediate.int_fee_lines f
+        join intermediate.int_settlements s using (setl_id)
+        where f.hilist_code = ? and s.setl_month = ? group by 1 order by 2 desc limit 1""", [code, month])[0]
+    assert (top["fixmedins_code"].iloc[0], top["spend"].iloc[0]) == first
+    assert len(items.top_institutions(code, month)) <= 10
+
+
 def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(tmp_path / "nowhere.duckdb"))
     from dashboard.app import create_app
@@ -207,6 +226,12 @@ def test_shared_url_opens_the_item_with_abnormal_months_in_red(dash_duo, warehou
     assert red[0]["marker"]["color"] == "#d62728"
     assert "异常" in red[0]["hovertemplate"]
     assert f"异常月份 {len(flagged)} 个" in graph_title(dash_duo, "key-items-trend")
+
+    # the item's largest institution heads its top-institutions table
+    [(top_name,)] = mart(warehouse, """
+        select fixmedins_name from marts.fct_key_item_institution_month
+        where hilist_code = ? and setl_month = ? order by spend desc, fixmedins_code limit 1""", [code, month])
+    dash_duo.wait_for_contains_text("#key-items-top-institutions", top_name, timeout=10)
 
     # the flagged list names the item, and a click on another ranking row switches the chart
     dash_duo.wait_for_contains_text("#key-items-anomalies", name, timeout=10)

@@ -112,3 +112,15 @@ def item_trend(hilist_code: str) -> pd.DataFrame:
         left join marts.dim_items as d on f.hilist_code = d.hilist_code
         where f.hilist_code = ?
         order by f.setl_month""", [hilist_code])
+
+
+def top_institutions(hilist_code: str, month: dt.date, limit: int = 10) -> pd.DataFrame:
+    """The institutions that billed the item most in the month (fct_key_item_institution_month):
+    spend, quantity, patients and share of the item's spend, largest first."""
+    return query("""
+        select fixmedins_code, fixmedins_name, inst_type_zh, level_grade_zh,
+               spend, quantity, n_patients, share_of_item_spend
+        from marts.fct_key_item_institution_month
+        where hilist_code = ? and setl_month = ?
+        order by spend desc, fixmedins_code
+        limit ?""", [hilist_code, month, limit])

@@ -47,7 +47,12 @@ ANOMALY_COLUMNS = {
     "scope_label": "监测范围", "spend_wan": "使用金额（万元）", "yoy_pct": "同比增长（%）",
     "robust_z": "稳健z分数", "anomaly_reason": "异常原因", "hilist_code": "医保目录编码",
 }
-TEXT_COLUMNS = ("hilist_name", "item_class_zh", "scope_label", "anomaly_flag", "anomaly_reason",
+TOP_INSTITUTION_COLUMNS = {
+    "rank": "排名", "fixmedins_name": "机构名称", "inst_type_zh": "机构类型", "level_grade_zh": "等级",
+    "spend_wan": "使用金额（万元）", "quantity": "使用数量", "n_patients": "使用人数",
+    "share_pct": "占该品种金额（%）", "fixmedins_code": "机构编码",
+}
+TEXT_COLUMNS = ("fixmedins_name", "inst_type_zh", "level_grade_zh", "hilist_name", "item_class_zh", "scope_label", "anomaly_flag", "anomaly_reason",
                 "hilist_code", "month_label")
 
 
@@ -97,6 +102,21 @@ def _scope_label(frame: pd.DataFrame) -> pd.Series:
     """Key-item group when the item is on the list, else why it is monitored."""
     reason = frame["inclusion_reason"].map(INCLUSION_ZH)
     return frame["key_group_zh"].where(frame["key_group_zh"].notna(), reason)
+
+
+def _top_institution_rows(top: pd.DataFrame) -> pd.DataFrame:
+    """The item's top institutions in display units (万元, %), sortable as numbers."""
+    rows = top.copy()
+    rows.insert(0, "rank", range(1, len(rows) + 1))
+    rows["spend_wan"] = (rows["spend"] / 1e4).round(2)
+    rows["share_pct"] = (rows["share_of_item_spend"] * 100).round(1)
+    rows["quantity"] = rows["quantity"].round(2)
+    return rows.astype(object).where(rows.notna(), None)
+
+
+def _top_institution_title(trend: pd.DataFrame, month: dt.date) -> str:
+    name = trend["hilist_name"].iloc[0] if not trend.empty else "所选品种"
+    return f"{name}：{_month_label(month)} 使用金额前 10 位机构"
 
 
 def _rank_rows(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -285,6 +305,8 @@ def layout(month: str | None = None, item_class: str | None = None, scope: str |
             item_options = _item_options(ranked)
             item = _pick(item, item_options, _default_item(ranked))
             trend = data.item_trend(item) if item else pd.DataFrame()
+            top = data.top_institutions(item, month_date) if item else pd.DataFrame(
+                columns=list(TOP_INSTITUTION_COLUMNS) + ["spend", "share_of_item_spend"])
     except WarehouseUnavailable as exc:
         return unavailable(str(exc), PAGE)
 
@@ -315,14 +337,15 @@ def layout(month: str | None = None, item_class: str | None = None, scope: str |
             html.Div(dcc.Loading(dcc.Graph(id=f"{PAGE}-trend", figure=_trend_figure(trend, month_date),
                                            config=GRAPH_CONFIG)), style={"flex": "1 1 600px", "minWidth": 0}),
         ], id=f"{PAGE}-item-section", style={"display": "flex", "gap": "12px", "alignItems": "flex-start"}),
+        html.H3(id=f"{PAGE}-top-institutions-title", children=_top_institution_title(trend, month_date)),
+        dcc.Loading(_table(f"{PAGE}-top-institutions", _top_institution_rows(top), TOP_INSTITUTION_COLUMNS,
+                           page_size=10)),
         html.H3(id=f"{PAGE}-rank-title", children=f"{_month_label(month_date)} 监测品种排名（按使用金额）"),
         html.P("点击表格中的行可查看该品种的月度趋势。", style={"color": "#888", "fontSize": "12px", "margin": 0}),
         dcc.Loading(_table(f"{PAGE}-rank", _rank_rows(ranked), RANK_COLUMNS, page_size=15)),
         html.H3(id=f"{PAGE}-anomaly-title",
                 children=f"异常变化清单（近{ANOMALY_WINDOW}个月，截至{_month_label(month_date)}）"),
         dcc.Loading(_table(f"{PAGE}-anomalies", _anomaly_rows(flagged), ANOMALY_COLUMNS, page_size=10)),
-        html.P("说明：集市中药品耗材按品种 × 月份汇总，仅有使用机构数，暂无按机构分列的品种使用金额，"
-               "故不提供单品种的机构排名。", style={"color": "#888", "fontSize": "12px", "marginTop": "16px"}),
     ])
 
 
@@ -369,18 +392,27 @@ def _update_month_view(month, item_class, scope, item):
 @callback(
     Output(f"{PAGE}-trend", "figure"),
     Output(f"{PAGE}-item-card", "children"),
+    Output(f"{PAGE}-top-institutions-title", "children"),
+    Output(table_data_id(f"{PAGE}-top-institutions"), "data"),
     Output(f"{PAGE}-message", "children", allow_duplicate=True),
     Input(f"{PAGE}-item", "value"),
     Input(f"{PAGE}-month", "value"),
     prevent_initial_call=True,
 )
 def _update_item(item, month):
-    """The selected item's monthly trend, with the selected month marked."""
+    """The selected item's monthly trend (selected month marked) and its top institutions."""
+    month_date = _month_date(month)
+    if not item:
+        return _trend_figure(pd.DataFrame(), month_date), _item_card(pd.DataFrame()), no_update, [], None
     try:
-        trend = data.item_trend(item) if item else pd.DataFrame()
+        with session():
+            trend = data.item_trend(item)
+            top = data.top_institutions(item, month_date)
     except WarehouseUnavailable as exc:
-        return no_update, no_update, unavailable(str(exc), PAGE)
-    return _trend_figure(trend, _month_date(month)), _item_card(trend), None
+        return no_update, no_update, no_update, no_update, unavailable(str(exc), PAGE)
+    rows = _top_institution_rows(top)[list(TOP_INSTITUTION_COLUMNS)].to_dict("records")
+    return (_trend_figure(trend, month_date), _item_card(trend), _top_institution_title(trend, month_date),
+            rows, None)
 
 
 @callback(
