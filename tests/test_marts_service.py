@@ -215,3 +215,41 @@ def test_hospitalisation_rate_is_annual_stays_per_insured_person_year(demo_wareh
         from marts.fct_area_month where scheme = 'all' and month_start = ?
     """, [f"{MONTH}-01"])[0]
     assert abs(float(row[0]) - float(row[1])) < 1e-4
+
+
+def test_institution_pay_growth_is_year_to_date_against_the_same_months_last_year(
+        demo_warehouse, raw_settlements):
+    """fct_institution_pay_growth for June 2024 (scheme 'all'): each institution's 基金支付 of
+    January–June 2024 and of January–June 2023 equal the raw settlements, the increase is their
+    difference, and the increase shares add up to 1 over the institutions."""
+    def ytd(year: str) -> dict[str, Decimal]:
+        months = {f"{year}-{m:02d}" for m in range(1, 7)}
+        part = raw_settlements[raw_settlements["month"].isin(months)]
+        return {code: _money(g["fund_pay_sumamt"]) for code, g in part.groupby("fixmedins_code")}
+
+    current, base = ytd("2024"), ytd("2023")
+    rows = query(demo_warehouse, """
+        select fixmedins_code, fund_pay_ytd, fund_pay_ytd_last_year, fund_pay_ytd_increase,
+               fund_pay_increase_share, has_base
+        from marts.fct_institution_pay_growth where setl_month = '2024-06-01' and scheme = 'all'
+    """)
+    assert {r[0] for r in rows} == set(current) | set(base)
+    for code, ytd_amt, last_year, increase, _, has_base in rows:
+        assert has_base
+        assert (ytd_amt, last_year) == (current.get(code, 0), base.get(code, 0)), code
+        assert increase == ytd_amt - last_year
+    total_increase = sum(r[3] for r in rows)
+    assert total_increase > 0
+    assert sum(r[4] for r in rows) == pytest.approx(1, abs=0.001)
+    assert all(r[4] == (r[3] / total_increase).quantize(BASIS_POINT, ROUND_HALF_UP) for r in rows)
+
+
+def test_institution_pay_growth_has_no_base_in_the_first_year(demo_warehouse):
+    """2023 is the first year of the demo: no 上年同期, so no increase, growth or share."""
+    rows = query(demo_warehouse, """
+        select count(*), count(fund_pay_ytd_last_year), count(hifp_pay_ytd_growth),
+               count(hifp_pay_increase_share), bool_or(has_base)
+        from marts.fct_institution_pay_growth where setl_month < '2024-01-01'
+    """)
+    n, last_year, growth, share, has_base = rows[0]
+    assert n > 0 and (last_year, growth, share, has_base) == (0, 0, 0, False)

@@ -1,5 +1,5 @@
 """Fund health for the overview page: funds and months on offer, a fund's monthly series from
-fct_fund_monthly, and the institutions whose fund pay grew most (fct_institution_month).
+fct_fund_monthly, and the institutions whose fund pay grew most (fct_institution_pay_growth).
 
 Every indicator (收入, 支出, 当期结余, 累计结余, 可支付月数 and its band, 同比/环比) is read as the
 mart defines it; these functions only select, sum additive amounts and rank.
@@ -17,11 +17,11 @@ from dashboard.data.db import query
 PREFERRED_FUNDS = ("999999", "310100", "390100", "990310", "990000")
 DEFAULT_FUND = "999999"
 
-#: Which fct_institution_month pay column stands for a fund's expenditure at an institution:
+#: Which fct_institution_pay_growth measure stands for a fund's expenditure at an institution:
 #: the pooling funds pay out of hifp_pay (基本医疗保险统筹基金支出); any other fund is shown with
-#: the institution's 基金支付总额 (fund_pay_sumamt) of the fund's scheme.
+#: the institution's 基金支付总额 (fund_pay) of the fund's scheme.
 POOL_FUNDS = frozenset({"310100", "390100", "999999"})
-INSTITUTION_PAY_LABEL = {"hifp_pay": "统筹基金支出", "fund_pay_sumamt": "基金支付总额"}
+INSTITUTION_PAY_LABEL = {"hifp_pay": "统筹基金支出", "fund_pay": "基金支付总额"}
 
 _SERIES_COLUMNS = """
     month_start, year, month, fund_pay_type, fund_name_zh, is_total,
@@ -69,62 +69,38 @@ def fund_series(fund_pay_type: str, period_end: dt.date) -> pd.DataFrame:
 
 
 def institution_pay_measure(fund_pay_type: str) -> str:
-    """The fct_institution_month column that carries the fund's pay at an institution."""
-    return "hifp_pay" if fund_pay_type in POOL_FUNDS else "fund_pay_sumamt"
+    """The fct_institution_pay_growth measure that carries the fund's pay at an institution."""
+    return "hifp_pay" if fund_pay_type in POOL_FUNDS else "fund_pay"
 
 
 def institution_pay_growth(fund_pay_type: str, period_end: dt.date, limit: int = 10) -> pd.DataFrame:
-    """Institutions ranked by the increase of the fund's pay in January–period_end over the same
-    months a year earlier (fct_institution_month, all visit groups, the fund's scheme).
+    """Institutions ranked by the increase of the fund's year-to-date pay at period_end over
+    the same months a year earlier (fct_institution_pay_growth, the fund's scheme).
 
     Columns: fixmedins_code, fixmedins_name, peer_group_zh, current_amt, base_amt (null when
     the mart does not reach back to the base period: then has_base is false and the ranking is
-    by current_amt), increase_amt, growth_rate (increase ÷ base, null when the base is not
-    positive), contribution_share (the institution's increase ÷ the net increase of all
-    institutions, null when that is not positive), has_base, measure.
+    by current_amt), increase_amt, growth_rate, contribution_share, has_base, measure — the
+    mart's columns of the measure, renamed.
     """
     measure = institution_pay_measure(fund_pay_type)
-    end = _month_start(period_end)
-    start = dt.date(end.year, 1, 1)
-    base_start, base_end = dt.date(end.year - 1, 1, 1), dt.date(end.year - 1, end.month, 1)
     return query(f"""
         WITH fund AS (
             SELECT CASE any_value(fund_scheme) WHEN 'employee' THEN 'employee'
                                                WHEN 'resident' THEN 'resident' ELSE 'all' END AS scheme
             FROM marts.fct_fund_monthly WHERE fund_pay_type = $fund
-        ),
-        coverage AS (
-            SELECT min(setl_month) <= $base_start AS has_base FROM marts.fct_institution_month
-        ),
-        cells AS (
-            SELECT fixmedins_code,
-                   any_value(fixmedins_name) AS fixmedins_name,
-                   any_value(peer_group_zh) AS peer_group_zh,
-                   coalesce(sum({measure}) FILTER (WHERE setl_month >= $start), 0) AS current_amt,
-                   coalesce(sum({measure}) FILTER (WHERE setl_month <= $base_end), 0) AS base_amt
-            FROM marts.fct_institution_month
-            WHERE visit_group = 'all' AND scheme = (SELECT scheme FROM fund)
-              AND (setl_month BETWEEN $start AND $end OR setl_month BETWEEN $base_start AND $base_end)
-            GROUP BY fixmedins_code
-        ),
-        ranked AS (
-            SELECT cells.fixmedins_code, cells.fixmedins_name, cells.peer_group_zh,
-                   cells.current_amt::double AS current_amt,
-                   CASE WHEN coverage.has_base THEN cells.base_amt::double END AS base_amt,
-                   CASE WHEN coverage.has_base THEN (cells.current_amt - cells.base_amt)::double END AS increase_amt,
-                   coverage.has_base
-            FROM cells CROSS JOIN coverage
         )
-        SELECT fixmedins_code, fixmedins_name, peer_group_zh, current_amt, base_amt, increase_amt,
-               CASE WHEN base_amt > 0 THEN increase_amt / base_amt END AS growth_rate,
-               CASE WHEN sum(increase_amt) OVER () > 0
-                    THEN increase_amt / sum(increase_amt) OVER () END AS contribution_share,
+        SELECT fixmedins_code, fixmedins_name, peer_group_zh,
+               {measure}_ytd::double AS current_amt,
+               {measure}_ytd_last_year::double AS base_amt,
+               {measure}_ytd_increase::double AS increase_amt,
+               {measure}_ytd_growth::double AS growth_rate,
+               {measure}_increase_share::double AS contribution_share,
                has_base, $measure AS measure
-        FROM ranked
+        FROM marts.fct_institution_pay_growth
+        WHERE setl_month = $month AND scheme = (SELECT scheme FROM fund)
         ORDER BY increase_amt DESC NULLS LAST, current_amt DESC, fixmedins_code
         LIMIT $limit""",
-        {"fund": fund_pay_type, "start": start, "end": end, "base_start": base_start,
-         "base_end": base_end, "measure": measure, "limit": limit})
+        {"fund": fund_pay_type, "month": _month_start(period_end), "measure": measure, "limit": limit})
 
 
 def _month_start(day: dt.date) -> dt.date:

@@ -1,27 +1,13 @@
 {#-
     Which institutions use a monitored drug or consumable (重点药品耗材 by 定点机构): the items of
-    fct_key_item_month, their fee lines attributed to the settlement month like every mart
-    (refund lines negative), per institution.
+    int_monitored_items from their per-patient use (int_monitored_item_patient_month), per
+    institution — the same lines as fct_key_item_month, so the two reconcile to the fen.
 -#}
 with
 
-monitored as (
+per_patient as (
 
-    select distinct hilist_code from {{ ref('fct_key_item_month') }}
-
-),
-
-fee_lines as (
-
-    select setl_id, hilist_code, fixmedins_code, psn_no, cnt, det_item_fee_sumamt, inscp_amt
-    from {{ ref('int_fee_lines') }}
-    where setl_id is not null
-
-),
-
-settlements as (
-
-    select setl_id, setl_month from {{ ref('int_settlements') }}
+    select * from {{ ref('int_monitored_item_patient_month') }}
 
 ),
 
@@ -29,26 +15,6 @@ institutions as (
 
     select fixmedins_code, fixmedins_name, inst_type_zh, level_grade_zh, peer_group
     from {{ ref('dim_institutions') }}
-
-),
-
--- net quantity per patient first, so a patient whose purchase was refunded is not counted
-per_patient as (
-
-    select
-        fee_lines.hilist_code,
-        settlements.setl_month,
-        fee_lines.fixmedins_code,
-        fee_lines.psn_no,
-        {{ sum_money('fee_lines.det_item_fee_sumamt') }} as spend,
-        {{ sum_money('fee_lines.inscp_amt') }}           as inscp_spend,
-        {{ cast_qty('sum(fee_lines.cnt)') }}             as quantity
-    from fee_lines
-    inner join settlements
-        on fee_lines.setl_id = settlements.setl_id
-    inner join monitored
-        on fee_lines.hilist_code = monitored.hilist_code
-    group by fee_lines.hilist_code, settlements.setl_month, fee_lines.fixmedins_code, fee_lines.psn_no
 
 ),
 

@@ -1,46 +1,33 @@
 {#-
-    Key drugs and consumables by settlement month (重点药品耗材监测). Fee lines are attributed
-    to the month of the settlement that carries them (int_settlements.setl_month), like every
-    other mart, so a refund line lands in the month of its refund settlement and item totals
-    reconcile with the settlement marts; fee_ocur_time is not used.
-    Scope: the key items of the key_items seed (via dim_items) plus the top-N drugs and top-N
-    consumables by fund-relevant spend (Σ inscp_amt) over the whole period.
+    Key drugs and consumables by settlement month (重点药品耗材监测): the items of
+    int_monitored_items, from their per-patient use (int_monitored_item_patient_month), with the
+    month's class totals (int_item_month) as denominators. Fee lines count in the month of
+    their settlement, like every other mart; fee_ocur_time is not used.
 -#}
 
 with
 
-fee_lines as (
+scope as (
 
-    select
-        setl_id,
-        hilist_code,
-        hilist_name,
-        list_type,
-        fixmedins_code,
-        psn_no,
-        cnt,
-        det_item_fee_sumamt,
-        inscp_amt
-    from {{ ref('int_fee_lines') }}
-    where setl_id is not null
+    select * from {{ ref('int_monitored_items') }}
+
+),
+
+item_institution_patient_month as (
+
+    select * from {{ ref('int_monitored_item_patient_month') }}
+
+),
+
+item_months_all as (
+
+    select item_class, setl_month, spend from {{ ref('int_item_month') }}
 
 ),
 
 settlements as (
 
-    select setl_id, setl_month from {{ ref('int_settlements') }}
-
-),
-
-items as (
-
-    select * from {{ ref('dim_items') }}
-
-),
-
-list_types as (
-
-    select * from {{ ref('item_list_types') }}
+    select setl_month from {{ ref('int_settlements') }}
 
 ),
 
@@ -53,8 +40,6 @@ thresholds as (
 params as (
 
     select
-        max(case when name = 'top_n_drugs' then value end)                as top_n_drugs,
-        max(case when name = 'top_n_consumables' then value end)          as top_n_consumables,
         max(case when name = 'anomaly_trailing_months' then value end)    as trailing_months,
         max(case when name = 'anomaly_min_history_months' then value end) as min_history_months,
         max(case when name = 'anomaly_robust_z' then value end)           as robust_z,
@@ -65,151 +50,15 @@ params as (
 
 ),
 
--- one row per item code billed: catalogue attributes, or the line's own for an unlisted code
-line_codes as (
-
-    select
-        hilist_code,
-        max(hilist_name) as line_hilist_name,
-        max(list_type)   as line_list_type
-    from fee_lines
-    group by hilist_code
-
-),
-
-item_attributes as (
-
-    select
-        line_codes.hilist_code,
-        coalesce(items.hilist_name, line_codes.line_hilist_name)         as hilist_name,
-        coalesce(items.item_class, list_types.item_class, 'other')       as item_class,
-        coalesce(items.is_key_item, false)                               as is_key_item,
-        items.key_item_id,
-        items.key_item_name,
-        items.key_group
-    from line_codes
-    left join items
-        on line_codes.hilist_code = items.hilist_code
-    left join list_types
-        on line_codes.line_list_type = list_types.list_type
-
-),
-
--- fee lines in the month of their settlement (refund lines are negative)
-lines_in_month as (
-
-    select
-        fee_lines.hilist_code,
-        item_attributes.item_class,
-        settlements.setl_month,
-        fee_lines.fixmedins_code,
-        fee_lines.psn_no,
-        fee_lines.cnt,
-        fee_lines.det_item_fee_sumamt,
-        fee_lines.inscp_amt
-    from fee_lines
-    inner join settlements
-        on fee_lines.setl_id = settlements.setl_id
-    inner join item_attributes
-        on fee_lines.hilist_code = item_attributes.hilist_code
-
-),
-
 -- denominators of the share: all drugs (all consumables …) of the month, every item
 class_month_totals as (
 
     select
         item_class,
         setl_month,
-        {{ sum_money('det_item_fee_sumamt') }} as class_spend
-    from lines_in_month
+        {{ sum_money('spend') }} as class_spend
+    from item_months_all
     group by item_class, setl_month
-
-),
-
-item_period_totals as (
-
-    select
-        hilist_code,
-        {{ sum_money('inscp_amt') }}           as period_inscp_spend,
-        {{ sum_money('det_item_fee_sumamt') }} as period_spend,
-        min(setl_month)                        as first_month
-    from lines_in_month
-    group by hilist_code
-
-),
-
-ranked_items as (
-
-    select
-        item_period_totals.*,
-        item_attributes.hilist_name,
-        item_attributes.item_class,
-        item_attributes.is_key_item,
-        item_attributes.key_item_id,
-        item_attributes.key_item_name,
-        item_attributes.key_group,
-        row_number() over (
-            partition by item_attributes.item_class
-            order by item_period_totals.period_inscp_spend desc,
-                item_period_totals.period_spend desc,
-                item_period_totals.hilist_code
-        ) as spend_rank_in_class
-    from item_period_totals
-    inner join item_attributes
-        on item_period_totals.hilist_code = item_attributes.hilist_code
-
-),
-
-flagged_items as (
-
-    select
-        ranked_items.*,
-        case
-            when ranked_items.item_class = 'drug'
-                then ranked_items.spend_rank_in_class <= params.top_n_drugs
-            when ranked_items.item_class = 'consumable'
-                then ranked_items.spend_rank_in_class <= params.top_n_consumables
-            else false
-        end as is_top_spend_item
-    from ranked_items
-    cross join params
-
-),
-
-scope as (
-
-    select
-        *,
-        case
-            when is_key_item and is_top_spend_item then 'key_item_and_top_spend'
-            when is_key_item then 'key_item'
-            else 'top_spend'
-        end as inclusion_reason
-    from flagged_items
-    where is_key_item or is_top_spend_item
-
-),
-
--- net per item × month × institution × person first: counts need the net quantity
-item_institution_patient_month as (
-
-    select
-        lines_in_month.hilist_code,
-        lines_in_month.setl_month,
-        lines_in_month.fixmedins_code,
-        lines_in_month.psn_no,
-        {{ sum_money('lines_in_month.det_item_fee_sumamt') }}    as spend,
-        {{ sum_money('lines_in_month.inscp_amt') }}              as inscp_spend,
-        {{ cast_qty('sum(lines_in_month.cnt)') }}                as quantity
-    from lines_in_month
-    inner join scope
-        on lines_in_month.hilist_code = scope.hilist_code
-    group by
-        lines_in_month.hilist_code,
-        lines_in_month.setl_month,
-        lines_in_month.fixmedins_code,
-        lines_in_month.psn_no
 
 ),
 
@@ -479,7 +328,7 @@ final as (
         scope.key_item_name,
         scope.key_group,
         scope.is_top_spend_item,
-        cast(scope.spend_rank_in_class as {{ dbt.type_int() }})    as spend_rank_in_class,
+        scope.spend_rank_in_class,
         scope.inclusion_reason,
 
         -- use
