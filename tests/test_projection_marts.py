@@ -48,7 +48,8 @@ def test_cost_curve_exposure_equals_the_person_month_exposure(demo_warehouse):
 
 
 def test_population_mart_counts_every_insured_person_of_a_base_insutype_once(demo_warehouse):
-    mart = dict(query(demo_warehouse, "select year, sum(insured_cnt) from marts.fct_actuarial_population_year group by 1"))
+    mart = dict(query(demo_warehouse,
+                      "select year, sum(insured_cnt) from marts.fct_actuarial_population_year group by 1"))
     staged = dict(query(demo_warehouse, """
         select stat_year, sum(psn_cnt) from staging.stg_insured_population
         where insutype in ('310', '340', '390', '391', '380') group by 1"""))

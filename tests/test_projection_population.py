@@ -100,7 +100,8 @@ def test_coverage_moves_keep_the_in_service_share_and_conserve_people():
     base = county_base()
     rates = _no_movement(base)
     coverage = population.base_coverage(base.population)
-    rates = population.PopulationRates(**{**rates.__dict__, "coverage": np.broadcast_to(coverage, rates.coverage.shape)})
+    held = np.broadcast_to(coverage, rates.coverage.shape)
+    rates = population.PopulationRates(**{**rates.__dict__, "coverage": held})
     pop = population.project_population(base.population, rates)
     assert np.allclose(pop.sum(axis=(1, 2, 3)), pop[0].sum())
     active, resident = pop[-1, ACTIVE, :, 16:50], pop[-1, RESIDENT, :, 16:50]

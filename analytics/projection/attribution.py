@@ -47,7 +47,8 @@ def attribute(previous_run: Run, current_run: Run) -> pd.DataFrame:
     previous, current = previous_run.projection, current_run.projection
     year = int(min(previous.years["year"].max(), current.years["year"].max()))
     labels = {name: spec.get("label_zh", name) for name, spec in scenario_table().items()}
-    steps: list[tuple[str, str, object, object, dict]] = [("previous", "上次结果", None, None, _measures(previous, year))]
+    steps: list[tuple[str, str, object, object, dict]] = [
+        ("previous", "上次结果", None, None, _measures(previous, year))]
 
     base: BaseData = previous.base
     assumptions = previous.assumptions

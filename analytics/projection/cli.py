@@ -36,13 +36,19 @@ def _year(value) -> str:
 
 
 def project_command(
-    scenario: Annotated[str, typer.Option("--scenario", "-s", help="low_cost, intermediate or high_cost (低/中/高).")] = "intermediate",
-    horizon: Annotated[Optional[int], typer.Option(min=1, max=100, help="Years to project (default: the scenario's).")] = None,
-    override: Annotated[Optional[list[str]], typer.Option("--set", help="Override an assumption, NAME=VALUE; repeatable.")] = None,
-    warehouse: Annotated[Optional[Path], typer.Option(help="Warehouse DuckDB file (default $YIBAO_WAREHOUSE).")] = None,
+    scenario: Annotated[str, typer.Option(
+        "--scenario", "-s", help="low_cost, intermediate or high_cost (低/中/高).")] = "intermediate",
+    horizon: Annotated[Optional[int], typer.Option(
+        min=1, max=100, help="Years to project (default: the scenario's).")] = None,
+    override: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="Override an assumption, NAME=VALUE; repeatable.")] = None,
+    warehouse: Annotated[Optional[Path], typer.Option(
+        help="Warehouse DuckDB file (default $YIBAO_WAREHOUSE).")] = None,
     base_year: Annotated[Optional[int], typer.Option(help="Base year (default: the last complete year).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Write the yearly results (one row per year × fund) to this CSV.")] = None,
-    runs_dir: Annotated[Optional[Path], typer.Option(help="Directory of saved runs (default $YIBAO_DATA/projections).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        help="Write the yearly results (one row per year × fund) to this CSV.")] = None,
+    runs_dir: Annotated[Optional[Path], typer.Option(
+        help="Directory of saved runs (default $YIBAO_DATA/projections).")] = None,
     label: Annotated[str, typer.Option(help="A note saved with the run.")] = "",
     save: Annotated[bool, typer.Option(help="Save the run (assumptions, inputs fingerprint, results).")] = True,
 ):
@@ -70,8 +76,8 @@ def _run(scenario_name, horizon, overrides, warehouse, base_year, out, runs_dir,
 
     table = Table(title=f"{base.label} · {assumptions.scenario}")
     table.add_column("基金", no_wrap=True)
-    for header in ("当期赤字年份", "穿底年份", f"{projection.summary['horizon_year'].iloc[0]}年末\n累计结余(万元)",
-                   "平衡缴费率\n/人均补助"):
+    horizon_year = projection.summary["horizon_year"].iloc[0]
+    for header in ("当期赤字年份", "穿底年份", f"{horizon_year}年末\n累计结余(万元)", "平衡缴费率\n/人均补助"):
         table.add_column(header, justify="right")
     for fund, row in projection.summary.iterrows():
         lever = (f"{row['level_contribution_rate']:.2%}" if fund == "employee"
@@ -94,7 +100,8 @@ def _run(scenario_name, horizon, overrides, warehouse, base_year, out, runs_dir,
             moved = steps[(steps["balance_change"].abs() > 0.5) | (steps["depletion_year_change"] != 0)]
             for _, step in moved.iterrows():
                 console.print(f"  vs {previous.run_id}: {step['label_zh']} → {step['fund']} 穿底年份 "
-                              f"{step['depletion_year_change']:+.0f}, 累计结余 {step['balance_change'] / 1e4:+,.1f} 万元")
+                              f"{step['depletion_year_change']:+.0f}, "
+                              f"累计结余 {step['balance_change'] / 1e4:+,.1f} 万元")
 
 
 def register(app: typer.Typer) -> None:

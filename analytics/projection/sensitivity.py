@@ -35,17 +35,18 @@ def sensitivity(base: BaseData, assumptions: Assumptions,
         low_run = project(base, assumptions.replace(**{name: low})).summary
         high_run = project(base, assumptions.replace(**{name: high})).summary
         for fund in FUNDS:
+            depletion, balance = central.loc[fund, "depletion_year"], central.loc[fund, "balance_at_horizon"]
             rows.append({
                 "assumption": name, "label_zh": table.get(name, {}).get("label_zh", name), "fund": fund,
                 "value": getattr(assumptions, name), "low_cost_value": low, "high_cost_value": high,
-                "depletion_year": central.loc[fund, "depletion_year"],
+                "depletion_year": depletion,
                 "low_cost_depletion_year": low_run.loc[fund, "depletion_year"],
                 "high_cost_depletion_year": high_run.loc[fund, "depletion_year"],
-                "low_cost_depletion_change": low_run.loc[fund, "depletion_year"] - central.loc[fund, "depletion_year"],
-                "high_cost_depletion_change": high_run.loc[fund, "depletion_year"] - central.loc[fund, "depletion_year"],
-                "balance_at_horizon": central.loc[fund, "balance_at_horizon"],
-                "low_cost_balance_change": low_run.loc[fund, "balance_at_horizon"] - central.loc[fund, "balance_at_horizon"],
-                "high_cost_balance_change": high_run.loc[fund, "balance_at_horizon"] - central.loc[fund, "balance_at_horizon"],
+                "low_cost_depletion_change": low_run.loc[fund, "depletion_year"] - depletion,
+                "high_cost_depletion_change": high_run.loc[fund, "depletion_year"] - depletion,
+                "balance_at_horizon": balance,
+                "low_cost_balance_change": low_run.loc[fund, "balance_at_horizon"] - balance,
+                "high_cost_balance_change": high_run.loc[fund, "balance_at_horizon"] - balance,
             })
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     swing = np.abs(frame["low_cost_balance_change"] - frame["high_cost_balance_change"])

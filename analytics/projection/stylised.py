@@ -19,6 +19,12 @@ from analytics.projection.base import MAX_AGE, N_AGES, SEXES, STATUSES, BaseData
 # Age pyramid of a central-China county in 2022, weight per 5-year band 0–4 … 95–99
 # (ingest/generate/config.py AGE_BAND_WEIGHTS, the demo's calibration).
 COUNTY_PYRAMID = (4.2, 5.6, 6.0, 5.4, 4.6, 5.2, 6.4, 7.0, 6.2, 6.6, 8.0, 8.4, 7.4, 7.0, 5.8, 3.8, 2.4, 1.2, 0.45, 0.1)
+# China, 第七次人口普查 (2020), % of the population per 5-year band 0–4 … 95+ [R, rounded].
+NATIONAL_PYRAMID_2020 = (5.5, 6.4, 6.1, 5.2, 5.3, 6.6, 8.8, 7.0, 6.6, 8.2, 8.7, 7.2, 5.2, 5.0, 3.5, 2.2, 1.5, 0.8,
+                         0.3, 0.07)
+# Relative chance of a person of each 5-year band 20–24 … 55–59 being an insured employee [I]:
+# formal jobs peak at 30–39; many older workers, rural-born, are insured as residents.
+EMPLOYMENT_PROFILE = (0.6, 1.0, 1.1, 1.1, 1.0, 0.9, 0.7, 0.5)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Aggregates:
     retirement_age_male: int = 60
     retirement_age_female: int = 55          # of the 55 group; the early group retires at 50
     pyramid: tuple[float, ...] = COUNTY_PYRAMID
+    employment_profile: tuple[float, ...] = EMPLOYMENT_PROFILE
     label: str = ""
 
 
@@ -61,13 +68,15 @@ def stylised_base(a: Aggregates) -> BaseData:
     """BaseData whose totals, per-capita costs and fund figures equal the aggregates."""
     ages = np.arange(N_AGES)
     people = _pyramid(a.pyramid)
+    employable = np.zeros(N_AGES)
+    employable[20:20 + 5 * len(a.employment_profile)] = np.repeat(a.employment_profile, 5)
     frames, curve = [], []
     retire = {"male": [(a.retirement_age_male, 1.0)],
               "female": [(50, a.female_early_retirement_share),
                          (a.retirement_age_female, 1 - a.female_early_retirement_share)]}
     shapes = {}
     for x, sex in enumerate(SEXES):
-        active = sum(w * ((ages >= 20) & (ages < r)) for r, w in retire[sex]) * people
+        active = sum(w * ((ages >= 20) & (ages < r)) for r, w in retire[sex]) * people * employable
         retired = sum(w * (ages >= r) for r, w in retire[sex]) * people
         shapes[sex] = {"employee_active": active, "employee_retired": retired, "resident": people}
     totals = {"employee_active": a.actives, "employee_retired": a.retirees, "resident": a.residents}
