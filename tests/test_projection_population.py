@@ -44,7 +44,7 @@ def test_pre2025_policy_keeps_the_original_ages_for_every_cohort():
 
 def test_retirement_rates_retire_a_cohort_over_the_months_its_ages_fall_in():
     rates = retirement.retirement_rates(2025, 3, "npc2024")
-    male = rates[retirement.CATEGORIES.index("male_60")]
+    male = rates[retirement.MALE_60]
     # men born 1965 (age 60 at the end of 2025) retire at 60y1m–60y3m: Feb 2025 … Mar 2026,
     # so 9 of their 12 birth months retire in 2025 and the other 3 in 2026
     assert male[0, 60] == pytest.approx(9 / 12)

@@ -107,8 +107,8 @@ def _initial_states(population: np.ndarray, rates: PopulationRates) -> np.ndarra
     states[_RETIRED] = population[RETIRED]
     states[_RESIDENT] = population[RESIDENT]
     s = rates.female_early_share
-    early_left = s * (1 - rates.base_retired_share[2])
-    late_left = (1 - s) * (1 - rates.base_retired_share[1])
+    early_left = s * (1 - rates.base_retired_share[retirement.FEMALE_50])
+    late_left = (1 - s) * (1 - rates.base_retired_share[retirement.FEMALE_55])
     total = early_left + late_left
     early = np.where(total > 0, early_left / np.where(total > 0, total, 1), 0.0)
     states[_EARLY, 1] = population[ACTIVE, 1] * early
@@ -122,7 +122,8 @@ def project_population(population: np.ndarray, rates: PopulationRates) -> np.nda
     states = _initial_states(population, rates)
     out = np.empty((horizon + 1, 3, 2, N_AGES))
     out[0] = population
-    male_60, female_55, female_50 = (rates.retirement[c] for c in range(3))
+    male_60, female_55, female_50 = (rates.retirement[c] for c in
+                                      (retirement.MALE_60, retirement.FEMALE_55, retirement.FEMALE_50))
     for t in range(horizon):
         women = states[:, 1].sum(axis=0)
         survivors = states * (1.0 - rates.death[t])[None]

@@ -19,6 +19,7 @@ from analytics.projection.base import N_AGES
 
 POLICIES = ("npc2024", "pre2025")
 CATEGORIES = ("male_60", "female_55", "female_50")
+MALE_60, FEMALE_55, FEMALE_50 = range(len(CATEGORIES))
 
 
 @dataclass(frozen=True)
