@@ -1,4 +1,4 @@
-"""`python -m analytics`: forecasts for any series, from a CSV file."""
+"""`python -m analytics`: forecasts for any series from a CSV file, and the long-term projection."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from rich.console import Console
 from analytics.errors import AnalyticsError
 from analytics.forecast import ANNUAL_METHODS, METHODS, forecast_series
 from analytics.forecast.csvfile import read_series_csv
+from analytics.projection import cli as projection_cli
 
-app = typer.Typer(help="Modelling on fund data: forecasts.", no_args_is_help=True, add_completion=False,
+app = typer.Typer(help="Modelling on fund data: short-term forecasts and long-term projections.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 console = Console()
 errors = Console(stderr=True)
@@ -69,3 +70,6 @@ def forecast(
     if result.fallback_reason:
         console.print(f"fallback: {result.fallback_reason}")
     console.print(f"intervals: {result.intervals}")
+
+
+projection_cli.register(app)

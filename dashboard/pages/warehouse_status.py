@@ -23,6 +23,6 @@ def layout(**_query) -> html.Div:
         dash_table.DataTable(
             id="warehouse-status-table",
             columns=[{"name": n, "id": c} for n, c in (("层", "layer"), ("模型", "model"), ("行数", "rows"))],
-            data=counts.to_dict("records"), sort_action="native", page_size=50,
+            data=counts.to_dict("records"), sort_action="native", page_size=200,
         ),
     ])
