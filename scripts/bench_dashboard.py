@@ -113,6 +113,12 @@ def callback_cases(warehouse_latest: str, year: int) -> list[tuple[str, str, str
     item = items.ranked_items(dt.date.fromisoformat(f"{warehouse_latest}-01"))["hilist_code"].iloc[0]
     budget_inst = budget.institution_execution(year, 12, "310")["fixmedins_code"].iloc[0]
     ov, bu, ins, ki = (pages[n] for n in ("overview", "budget", "institution", "key_items"))
+    from dashboard.views import forecast, projection
+
+    series = forecast_catalog_first()
+    sliders = projection._defaults("high_cost")
+    slider_ids = [{"name": name} for name in projection.SLIDERS]
+    slider_values = [sliders[name] for name in projection.SLIDERS]
     return [
         ("基金运行总览", "update_fund", f"'310100', '{warehouse_latest}'", lambda: ov.update_fund("310100", warehouse_latest)),
         ("基金运行总览", "update_institutions", f"'310100', '{warehouse_latest}'",
@@ -126,7 +132,16 @@ def callback_cases(warehouse_latest: str, year: int) -> list[tuple[str, str, str
         ("重点药品耗材", "_update_month_view", f"'{warehouse_latest}', 'consumable', 'all', None",
          lambda: ki._update_month_view(warehouse_latest, "consumable", "all", None)),
         ("重点药品耗材", "_update_item", f"'{item}', '{warehouse_latest}'", lambda: ki._update_item(item, warehouse_latest)),
+        ("精算预测", "forecast._update", f"'{series}'", lambda: forecast._update(series)),
+        ("精算预测", "projection._update (slider move)", "'employee', 'high_cost', sliders",
+         lambda: projection._update("employee", "high_cost", "npc2024", slider_values, slider_ids)),
     ]
+
+
+def forecast_catalog_first() -> str:
+    from dashboard.data import actuarial
+
+    return actuarial.forecast_catalog()["series_id"].iloc[0]
 
 
 def main() -> None:

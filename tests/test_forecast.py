@@ -222,3 +222,17 @@ def test_forecasts_the_demo_fund_expenditure_from_the_mart(demo_warehouse):
     assert result.frame["date"].iloc[0] == y.index[-1] + pd.offsets.MonthBegin(1)
     assert_ordered_and_finite(result.frame)
     assert 0.5 * y.iloc[-12:].sum() < result.frame["mean"].sum() < 2 * y.iloc[-12:].sum()
+
+
+def test_one_year_of_campaign_income_keeps_bounds_near_the_history():
+    """A county's first year of resident income (collection campaigns: a few huge months, the
+    rest near zero) explodes on the log scale; the last resort is refitted on the level, so the
+    95 % bounds stay within a few times the largest month instead of 1e16."""
+    months = pd.date_range("2024-01-01", periods=12, freq="MS")
+    values = np.array([8.6e7, 4.0e6, 1.0e5, 0.0, 0.0, 2.0e5, 0.0, 0.0, 5.0e5, 1.2e7, 6.5e7, 8.0e7])
+    result = forecast_series(pd.Series(values, index=months), 24)
+    frame = result.frame
+    assert np.isfinite(frame[["mean", "lo95", "hi95"]].to_numpy()).all()
+    assert frame["hi95"].max() < 20 * values.max()
+    assert (frame["lo95"] >= 0).all()
+    assert "level scale" in result.fallback_reason

@@ -50,11 +50,12 @@ class Attempts:
     history: pd.Series
     horizon: int
     freq: str
+    level: bool = False          # fit on the level even where choose_scale would take logs
     scale: Scale = field(init=False)
     _done: dict[str, Attempt] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.scale = choose_scale(self.history.to_numpy())
+        self.scale = Scale(shift=None) if self.level else choose_scale(self.history.to_numpy())
 
     def get(self, model: str) -> Attempt:
         if model not in self._done:
@@ -101,6 +102,14 @@ def _with_fallbacks(attempts: Attempts, method: str, reasons: list[str],
         if result.usable:
             return _result(attempts, model, result.forecast, "; ".join(reasons) or None, tried)
         reasons.append(result.reason)
+    if attempts.scale.log:
+        # every model failed on the log scale (e.g. a short, spiky history whose log-scale
+        # bounds explode): the last resort again on the level scale
+        on_level = Attempts(attempts.history, attempts.horizon, attempts.freq, level=True)
+        result = on_level.get(tried[-1].model)
+        if result.usable:
+            return _result(on_level, result.model, result.forecast,
+                           "; ".join(reasons) + f"; {result.model} on the level scale", [*tried, result])
     last = tried[-1].forecast
     if last is not None and np.all(np.isfinite(last.mean)) and np.all(np.isfinite(last.sd)):
         return _result(attempts, tried[-1].model, last,
