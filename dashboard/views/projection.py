@@ -12,7 +12,7 @@ import dash
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.errors import AnalyticsError
 from analytics.projection import (
@@ -52,6 +52,7 @@ SLIDERS = {
     "utilisation_growth": (0.0, 0.10, 0.005, 100, "%"),
     "utilisation_growth_ultimate": (0.0, 0.08, 0.005, 100, "%"),
     "interest_rate": (0.0, 0.04, 0.0025, 100, "%"),
+    "contribution_rate": (0.04, 0.12, 0.005, 100, "%"),
     "pool_share": (0.5, 1.0, 0.05, 100, "%"),
     "reimbursement_change_employee": (-0.10, 0.10, 0.01, 100, "个百分点"),
     "reimbursement_change_resident": (-0.10, 0.10, 0.01, 100, "个百分点"),
@@ -299,8 +300,13 @@ def section(fund: str | None, scenario_name: str | None) -> html.Div:
 
 
 def _defaults(scenario_name: str) -> dict:
+    """The scenario's values of the sliders; a rate the scenario leaves to the data (null in
+    scenarios.yaml, e.g. the contribution rate) starts at the base year's value."""
     assumptions = scenario(scenario_name)
-    return {name: getattr(assumptions, name) for name in [*SLIDERS, "retirement_policy"]}
+    values = {name: getattr(assumptions, name) for name in [*SLIDERS, "retirement_policy"]}
+    if values["contribution_rate"] is None:
+        values["contribution_rate"] = projection_base().employee.contribution_rate
+    return values
 
 
 # ---------------------------------------------------------------- callbacks
@@ -316,7 +322,10 @@ SLIDER_IDS = State({"type": f"{PAGE}-assumption", "name": dash.ALL}, "id")
 )
 def _reset_sliders(scenario_name, ids):
     """Choosing a scenario puts every slider at that scenario's value."""
-    defaults = _defaults(scenario_name)
+    try:
+        defaults = _defaults(scenario_name)
+    except WarehouseUnavailable:
+        return [no_update] * len(ids), no_update
     return [defaults[i["name"]] for i in ids], defaults["retirement_policy"]
 
 
