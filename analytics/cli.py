@@ -1,4 +1,5 @@
-"""`python -m analytics`: forecasts for any series from a CSV file, and the long-term projection."""
+"""`python -m analytics`: forecasts for any series from a CSV file, the long-term projection and
+the 双随机 draw of institutions to inspect."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from analytics.errors import AnalyticsError
 from analytics.forecast import ANNUAL_METHODS, METHODS, forecast_series
 from analytics.forecast.csvfile import read_series_csv
 from analytics.projection import cli as projection_cli
+from analytics.targeting import sampling_cli
 
-app = typer.Typer(help="Modelling on fund data: short-term forecasts and long-term projections.", no_args_is_help=True, add_completion=False,
+app = typer.Typer(help="Modelling on fund data: short-term forecasts, long-term projections, 双随机 draws.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 console = Console()
 errors = Console(stderr=True)
@@ -34,7 +36,7 @@ def _options(debug: Annotated[bool, typer.Option(help="Show tracebacks on errors
 
 
 @contextmanager
-def _user_errors():
+def user_errors():
     """AnalyticsError → one paragraph on stderr and exit code 2 (the traceback only with --debug)."""
     try:
         yield
@@ -58,7 +60,7 @@ def forecast(
     seed: Annotated[int, typer.Option(help="Random seed recorded with the forecast.")] = 0,
 ):
     """Forecast a series from a CSV file, with 80% and 95% intervals."""
-    with _user_errors():
+    with user_errors():
         series = read_series_csv(input, date_col, value_col, freq.value)
         result = forecast_series(series, horizon, freq=freq.value, method=method, seed=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -73,3 +75,4 @@ def forecast(
 
 
 projection_cli.register(app)
+sampling_cli.register(app)
