@@ -17,6 +17,8 @@ from tests.db import query
 
 LINE_FAMILIES = ["drug_sex", "item_sex", "drug_age", "drug_institution_level", "drug_visit_type",
                  "item_repeat_charge", "item_frequency", "item_period"]
+BEHAVIOUR_FAMILIES = ["split_admission", "ghost_bed", "outpatient_during_stay", "same_day_multi_institution",
+                      "claim_after_death"]
 HIT_COLUMNS = ["rule_id", "rule_family", "result_type", "bkkp_sn", "related_bkkp_sn", "setl_id", "mdtrt_id",
                "psn_no", "fixmedins_code", "hilist_code", "suspect_amt", "evidence_zh"]
 
@@ -32,10 +34,6 @@ def hits(demo_warehouse) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HIT_COLUMNS)
 
 
-def _line_hits(hits: pd.DataFrame) -> pd.DataFrame:
-    return hits[hits["rule_family"].isin(LINE_FAMILIES)]
-
-
 @pytest.mark.parametrize("family", LINE_FAMILIES)
 def test_every_injected_line_violation_is_hit_on_its_line_and_rule(truth, hits, family):
     injected = truth[truth["violation_type"] == family]
@@ -47,12 +45,23 @@ def test_every_injected_line_violation_is_hit_on_its_line_and_rule(truth, hits, 
     assert (found["setl_id_hit"] == found["setl_id"]).all() and (found["psn_no_hit"] == found["psn_no"]).all()
 
 
-def test_line_rules_hit_no_line_the_truth_does_not_list(truth, hits):
-    listed = set(zip(truth["rule_id"], truth["bkkp_sn"]))
-    line_hits = _line_hits(hits)
-    extra = line_hits[[k not in listed for k in zip(line_hits["rule_id"], line_hits["bkkp_sn"])]]
-    assert len(line_hits) > 0
-    assert extra.empty, extra[["rule_id", "bkkp_sn", "evidence_zh"]].head().to_string()
+@pytest.mark.parametrize("family", BEHAVIOUR_FAMILIES)
+def test_every_injected_behaviour_pattern_is_hit_on_its_visit_and_settlement(truth, hits, family):
+    injected = truth[truth["violation_type"] == family]
+    assert len(injected) > 0, f"the demo injects no {family} case: the test would prove nothing"
+    found = injected.merge(hits[hits["bkkp_sn"].isna()], on=["rule_id", "mdtrt_id"], how="left",
+                           suffixes=("", "_hit"))
+    missed = found[found["rule_family"].isna()]
+    assert missed.empty, missed[["rule_id", "mdtrt_id", "note"]].head().to_string()
+    assert (found["setl_id_hit"] == found["setl_id"]).all()
+
+
+def test_rules_hit_no_line_or_visit_the_truth_does_not_list(truth, hits):
+    listed = set(zip(truth["rule_id"], truth["mdtrt_id"], truth["bkkp_sn"]))
+    keys = zip(hits["rule_id"], hits["mdtrt_id"], hits["bkkp_sn"].fillna(""))
+    extra = hits[[k not in listed for k in keys]]
+    assert set(hits["rule_family"]) == set(LINE_FAMILIES + BEHAVIOUR_FAMILIES)
+    assert extra.empty, extra[["rule_id", "mdtrt_id", "bkkp_sn", "evidence_zh"]].head().to_string()
 
 
 def test_repeat_charge_hit_names_the_main_line_as_evidence(demo_warehouse):

@@ -64,6 +64,7 @@ final as (
         fee_lines.fee_date,
         fee_lines.hilist_code,
         fee_lines.hilist_name,
+        fee_lines.fee_category,
         coalesce(fee_lines.hilist_name, '') || '（' || fee_lines.hilist_code || '）'  as item_label,
         fee_lines.net_cnt           as cnt,
         fee_lines.pric,

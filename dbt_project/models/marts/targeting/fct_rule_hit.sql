@@ -24,6 +24,12 @@ period as (
 
 ),
 
+behaviour as (
+
+    select * from {{ ref('int_rule_hits_behaviour') }}
+
+),
+
 families as (
 
     select * from {{ ref('rule_families') }}
@@ -39,13 +45,15 @@ hits as (
     select * from frequency
     union all
     select * from period
+    union all
+    select * from behaviour
 
 ),
 
 final as (
 
     select
-        hits.rule_id || ':' || coalesce(hits.bkkp_sn, hits.setl_id, hits.mdtrt_id)   as rule_hit_id,
+        hits.rule_id || ':' || coalesce(hits.bkkp_sn, hits.mdtrt_id)   as rule_hit_id,
         hits.rule_id,
         hits.rule_family,
         families.rule_family_zh,
