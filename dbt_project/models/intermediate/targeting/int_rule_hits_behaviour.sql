@@ -24,7 +24,8 @@ persons as (
 
 fee_lines as (
 
-    select mdtrt_id, fee_category from {{ ref('int_rule_lines') }}
+    select mdtrt_id, fee_category from {{ ref('int_fee_lines') }}
+    where not is_refund
 
 ),
 

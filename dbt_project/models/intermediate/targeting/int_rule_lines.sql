@@ -1,10 +1,36 @@
--- Charged fee lines net of their refunds (a refunded and re-billed line counts once), with the
--- patient and visit attributes the 两库 rules test.
+-- Charged fee lines of the items some 两库 rule names, net of their refunds (a refunded and
+-- re-billed line counts once), with the patient and visit attributes the rules test. Keeping only
+-- ruled items makes this a small share of int_fee_lines, so every rule model scans little.
 with
+
+ruled_codes as (
+
+    select drug_code as code from {{ ref('rules_drug_sex') }}
+    union
+    select item_code from {{ ref('rules_item_sex') }}
+    union
+    select drug_code from {{ ref('rules_drug_age') }}
+    union
+    select item_code from {{ ref('rules_item_age') }}
+    union
+    select drug_code from {{ ref('rules_drug_institution_level') }}
+    union
+    select drug_code from {{ ref('rules_drug_visit_type') }}
+    union
+    select main_item_code from {{ ref('rules_item_repeat_pairs') }}
+    union
+    select secondary_item_code from {{ ref('rules_item_repeat_pairs') }}
+    union
+    select item_code from {{ ref('rules_item_frequency') }}
+    union
+    select item_code from {{ ref('rules_item_period') }}
+
+),
 
 all_lines as (
 
     select * from {{ ref('int_fee_lines') }}
+    where hilist_code in (select code from ruled_codes)
 
 ),
 
@@ -64,7 +90,6 @@ final as (
         fee_lines.fee_date,
         fee_lines.hilist_code,
         fee_lines.hilist_name,
-        fee_lines.fee_category,
         coalesce(fee_lines.hilist_name, '') || '（' || fee_lines.hilist_code || '）'  as item_label,
         fee_lines.net_cnt           as cnt,
         fee_lines.pric,

@@ -1,0 +1,67 @@
+"""Recall and false positives of fct_rule_hit per rule family against a generator's ground truth.
+
+    python scripts/eval_rule_hits.py --warehouse W.duckdb --truth DELIVERY/truth/violations.csv
+
+A truth case is found when the mart has a hit with its rule_id on its fee line (bkkp_sn) or, for
+a visit-level case, on its visit (mdtrt_id). A false positive is a hit the truth does not list.
+Families the engine does not implement (串换, volume inflation, hoarding) are listed with recall
+'—'. Prints a Markdown table for docs/rule-engine.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+
+QUERY = """
+with truth as (
+    select violation_type as family, rule_id, mdtrt_id, coalesce(bkkp_sn, '') as line
+    from read_csv(?, all_varchar = true)
+),
+hits as (
+    select rule_family as family, rule_id, mdtrt_id, coalesce(bkkp_sn, '') as line, suspect_amt
+    from marts.fct_rule_hit
+),
+recall as (
+    select truth.family, count(*) as injected, count(hits.rule_id) as found
+    from truth left join hits using (rule_id, mdtrt_id, line)
+    group by truth.family
+),
+precision as (
+    select hits.family, count(*) as hits, count(*) - count(truth.rule_id) as false_positives,
+           sum(hits.suspect_amt) as suspect_amt
+    from hits left join truth using (rule_id, mdtrt_id, line)
+    group by hits.family
+)
+select coalesce(recall.family, precision.family), coalesce(injected, 0), coalesce(found, 0),
+       coalesce(hits, 0), coalesce(false_positives, 0), coalesce(suspect_amt, 0)
+from recall full join precision on recall.family = precision.family
+order by 1
+"""
+
+
+def evaluate(warehouse: Path, truth: Path) -> list[tuple]:
+    """One row per family: injected, found, hits, false positives, suspect amount (元)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(QUERY, [str(truth)]).fetchall()
+    finally:
+        con.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, required=True, help="built warehouse (marts.fct_rule_hit)")
+    parser.add_argument("--truth", type=Path, required=True, help="truth/violations.csv of the same delivery")
+    args = parser.parse_args()
+    print("| family | injected | found | recall | hits | false positives | suspect amount (元) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for family, injected, found, hits, fp, amount in evaluate(args.warehouse, args.truth):
+        recall = f"{found / injected:.1%}" if injected and hits else "—"
+        print(f"| {family} | {injected:,} | {found:,} | {recall} | {hits:,} | {fp:,} | {amount:,.2f} |")
+
+
+if __name__ == "__main__":
+    main()
