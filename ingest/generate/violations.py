@@ -21,16 +21,19 @@ from .catalogue import Catalogue
 from .fees import Lines, line_amounts, unit_price
 from .institutions import COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
 from .persons import OPEN, Persons
-from .util import DAY_S, grouped_arange, money, rng_for, take_str
+from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
 from .visits import (DEPT_CODES, DIAG_THEME, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS, OTP_DIAG0, THEMES,
                      V_GHOST_BED, V_HOARDING, V_MULTI_INST, V_OTP_DURING_STAY, V_POST_DEATH, V_SPLIT,
                      V_VOLUME, Period, Visits, drop_conflicts)
 
 # Line-level violation codes (Lines.viol).
-L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE = range(1, 10)
+(L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE,
+ L_INSUTYPE, L_DRUG_COURSE, L_ITEM_AGE, L_SECONDARY) = range(1, 14)
 LINE_TYPES = {L_DRUG_SEX: "drug_sex", L_DRUG_AGE: "drug_age", L_DRUG_LEVEL: "drug_institution_level",
               L_DRUG_VISIT: "drug_visit_type", L_ITEM_SEX: "item_sex", L_REPEAT: "item_repeat_charge",
-              L_FREQ: "item_frequency", L_PERIOD: "item_period", L_UPCODE: "upcoding"}
+              L_FREQ: "item_frequency", L_PERIOD: "item_period", L_UPCODE: "upcoding",
+              L_INSUTYPE: "drug_insutype", L_DRUG_COURSE: "drug_course", L_ITEM_AGE: "item_age",
+              L_SECONDARY: "item_primary_secondary"}
 VISIT_TYPES = {V_SPLIT: ("split_admission", "behav-split_admission"),
                V_GHOST_BED: ("ghost_bed", "behav-ghost_bed"),
                V_OTP_DURING_STAY: ("outpatient_during_stay", "behav-otp_during_stay"),
@@ -44,6 +47,11 @@ FREQ_RULE_IDS = {"001102000050000": "batch8-1-item_frequency-00002", "0011070000
                  "001201000050000": "batch8-1-item_frequency-00013", "003107010220000": "batch8-1-item_frequency-00039",
                  "003107010280000": "batch8-1-item_frequency-00043"}
 REPEAT_RULE_IDS = {"003110000060000": "batch7-item_repeat-00329", "003205000010000": "batch7-item_repeat-00352"}
+# Rule parameters of the injected-only families (dbt_project/seeds/nhsa: batch6-drug_course-00003,
+# batch8-2-item_age-00001, batch2-item_primary_secondary-00223).
+DRUG_COURSE_MAX_DAYS = 14
+WORKING_AGE_MAX = 60
+SECONDARY_FEE_RATIO = 0.5
 MILD_DIAGS = ("I10.x00", "J20.900", "K29.700", "M51.202", "E11.900")
 
 
@@ -300,6 +308,13 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
     ol = o[~half & (lclass[o] == TOWNSHIP)]
     add(ol, pool("drug_tcm_iv_lv2")[0], 0, 2.0, L_DRUG_LEVEL)
 
+    _course_age_secondary(add, v, age, days, stay, rules_inst, cat, rng)
+    # 限定保险类型 (batch 3): a 工伤-only drug billed to 医保 (every insured person is 职工/居民 医保).
+    amb = np.flatnonzero(np.isin(v.kind, [K_OTP, K_PHARM]) & clean_v & ~legit)
+    p_ins = np.where(np.isin(v.inst[amb], plan.rules), C.INSUTYPE_VISIT_RATE_FRAUD, C.INSUTYPE_VISIT_RATE_BACKGROUND)
+    s = amb[rng.random(len(amb)) < p_ins]
+    add(s, pool("drug_injury")[0], 0, rng.integers(1, 4, len(s)).astype(float), L_INSUTYPE)
+
     # Hoarding purchases: replace their lines by one large purchase of the same drug.
     hoard_v = np.flatnonzero(v.viol == V_HOARDING)
     keep = ~np.isin(lines.visit, hoard_v)
@@ -335,6 +350,42 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
         out.viol = np.where(dial_line, L_REPEAT, out.viol).astype(np.int8)
     order = np.lexsort((out.sec, out.visit))
     return out.take(order)
+
+
+def _course_age_secondary(add, v: Visits, age: np.ndarray, days: np.ndarray,
+                          stay: np.ndarray, rules_inst: np.ndarray, cat: Catalogue, rng: np.random.Generator) -> None:
+    """Stay-level hits of batches 6 (drug course), 8-2 (item age) and 2 (secondary operation at full
+    price), plus clean 奥扎格雷钠 courses of at most 14 days so that the drug alone is no signal."""
+    theme = DIAG_THEME[np.maximum(v.diag, 0)]
+
+    def rate(fraud: float, background: float) -> np.ndarray:
+        return np.where(rules_inst, fraud, background)
+
+    # 限定支付疗程: 奥扎格雷钠 on every day of a neuro stay longer than the course; days 15+ break it.
+    neuro = stay & (theme == THEMES.index("neuro"))
+    u = rng.random(len(v))
+    p_over = rate(C.DRUG_COURSE_STAY_RATE_FRAUD, C.DRUG_COURSE_STAY_RATE_BACKGROUND)
+    over = neuro & (days > DRUG_COURSE_MAX_DAYS) & (u < p_over)
+    clean = np.flatnonzero(neuro & ~over & (u < p_over + C.DRUG_COURSE_LEGIT_RATE))
+    n_days = np.where(over, days, 0)
+    n_days[clean] = np.minimum(days[clean], rng.integers(5, DRUG_COURSE_MAX_DAYS + 1, len(clean)))
+    s = np.flatnonzero(n_days)
+    r = np.repeat(s, n_days[s])
+    d = grouped_arange(n_days[s])
+    late = d >= DRUG_COURSE_MAX_DAYS
+    drug = cat.pool("drug_course")[0]
+    add(r[~late], drug, d[~late], 2.0, 0)
+    add(r[late], drug, d[late], 2.0, L_DRUG_COURSE)
+    # 限定年龄 (8-2): 职业功能训练 for retired-age patients on rehab days of ortho/neuro stays.
+    rehab = stay & np.isin(theme, [THEMES.index("neuro"), THEMES.index("ortho")]) & (age > WORKING_AGE_MAX + 1)
+    s = np.flatnonzero(rehab & (days >= 3) & (rng.random(len(v)) < rate(C.ITEM_AGE_STAY_RATE_FRAUD,
+                                                                          C.ITEM_AGE_STAY_RATE_BACKGROUND)))
+    n = np.minimum(days[s] - 1, 10)
+    add(np.repeat(s, n), cat.pool("rehab_work")[0], 1 + grouped_arange(n), 1.0, L_ITEM_AGE)
+    # 限定主次操作 (batch 2): a second 肝胆 operation through the same incision at full price.
+    p_2nd = rate(C.SECONDARY_OP_RATE_FRAUD, C.SECONDARY_OP_RATE_BACKGROUND)
+    s = np.flatnonzero(stay & (v.op == OP_KEYS.index("chole")) & (rng.random(len(v)) < p_2nd))
+    add(s, cat.pool("op_2nd_hepatobiliary")[0], np.minimum(1, days[s] - 1), 1.0, L_SECONDARY)
 
 
 def _price(cat: Catalogue, inst: Institutions, v: Visits, vis: np.ndarray, ent: np.ndarray) -> np.ndarray:
@@ -385,18 +436,23 @@ class Truth:
             dom = _price(cat, inst, v, L.visit[li], np.full(len(li), cat.pool("cons_ortho")[0]))
             diff = np.rint((L.pric4[li] - dom) * L.cnt4[li] / 1e6).astype(np.int64)
             amount = np.where(up, diff, a.total)
+            # Families added for issue 7 follow domain.md §3.3: the 医保范围 amount (inscp), and for a
+            # secondary operation only the part above the discounted price.
+            amount = np.where(code >= L_INSUTYPE, a.inscp, amount)
+            excess = round_half_away(a.inscp * round((1 - SECONDARY_FEE_RATIO) * 10_000), 10_000)
+            amount = np.where(code == L_SECONDARY, excess, amount)
             rid = np.array([e.rule_id or "" for e in cat.entries], dtype=object)[ent]
             codes_ = np.array([e.code for e in cat.entries], dtype=object)[ent]
             rid = np.where(code == L_FREQ, [FREQ_RULE_IDS.get(c, "") for c in codes_], rid)
             rid = np.where(code == L_REPEAT, [REPEAT_RULE_IDS.get(c, "") for c in codes_], rid)
             rid = np.where(up, "behav-upcoding", rid)
-            note = np.array([LINE_TYPES[c] for c in range(1, 10)], dtype=object)[code - 1]
+            note = np.array([LINE_TYPES[c] for c in range(1, 14)], dtype=object)[code - 1]
             names = np.array([e.name for e in cat.entries], dtype=object)[ent]
             note = np.where(up, "imported plate billed where a domestic one was used",
                             np.char.add(np.char.add(note.astype(str), ": "), names.astype(str)))
             vis = L.visit[li]
             self.rows.append(pa.table({
-                "violation_type": take_str([LINE_TYPES[c] for c in range(1, 10)], code - 1),
+                "violation_type": take_str([LINE_TYPES[c] for c in range(1, 14)], code - 1),
                 "rule_id": pa.array(rid.tolist(), pa.string()),
                 "fixmedins_code": take_str(inst.code, v.inst[vis]), "psn_no": p.psn_no.take(pa.array(v.psn[vis])),
                 "mdtrt_id": ids.mdtrt.take(pa.array(vis)), "setl_id": ids.setl.take(pa.array(st.line_setl[li])),
