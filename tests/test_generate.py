@@ -16,6 +16,7 @@ import pytest
 from ingest.contracts import TABLES
 from ingest.generate import generate
 from ingest.generate import writer as writer_mod
+from ingest.generate.visits import MILD_DIAGS
 
 MONEY = "DECIMAL(18,2)"
 
@@ -598,10 +599,12 @@ def test_secondary_operations_at_full_price_are_recorded_with_the_undiscounted_p
     rows = con.execute(f"""
         WITH r AS (SELECT DISTINCT item_code, operation_group_zh AS grp, CAST(secondary_fee_ratio AS DOUBLE) AS ratio
                    FROM rules_item_primary_secondary),
-             f AS (SELECT f.bkkp_sn, f.mdtrt_id, CAST(f.fee_ocur_time AS DATE) AS d, r.grp, r.ratio,
+             f AS (SELECT f.bkkp_sn, f.mdtrt_id, f.hilist_code, CAST(f.fee_ocur_time AS DATE) AS d, r.grp, r.ratio,
                           CAST(f.pric AS DOUBLE) AS pric, CAST(f.inscp_amt AS DOUBLE) AS inscp
                    FROM fee_list_d f JOIN r ON r.item_code = f.hilist_code WHERE {ORIGINAL}),
-             ranked AS (SELECT *, row_number() OVER (PARTITION BY mdtrt_id, d, grp ORDER BY pric DESC) AS k FROM f)
+             -- the dearest operation of a group on a day is the primary; re-settled copies share its rank
+             ranked AS (SELECT *, dense_rank() OVER (PARTITION BY mdtrt_id, d, grp ORDER BY pric DESC, hilist_code) AS k
+                        FROM f)
         SELECT ranked.k > 1 AS secondary, t.bkkp_sn IS NOT NULL AS recorded,
                abs(CAST(t.amount AS DOUBLE) - ranked.inscp * (1 - ranked.ratio)) <= 0.005 AS amount_ok
         FROM ranked LEFT JOIN truth t ON t.bkkp_sn = ranked.bkkp_sn AND t.violation_type = 'item_primary_secondary'
@@ -609,3 +612,21 @@ def test_secondary_operations_at_full_price_are_recorded_with_the_undiscounted_p
     secondary = [(recorded, ok) for is_2nd, recorded, ok in rows if is_2nd]
     assert secondary and all(recorded and ok for recorded, ok in secondary)
     assert not any(recorded for is_2nd, recorded, _ in rows if not is_2nd)
+
+
+def test_low_standard_admissions_are_short_mild_check_up_stays_and_clean_stays_are_not(con):
+    rows = con.execute(f"""
+        WITH st AS (SELECT m.mdtrt_id, m.dscg_maindiag_code AS diag,
+                           date_diff('day', CAST(m.begntime AS DATE), CAST(m.endtime AS DATE)) AS los,
+                           sum(CAST(f.det_item_fee_sumamt AS DOUBLE)) AS total,
+                           sum(CAST(f.det_item_fee_sumamt AS DOUBLE))
+                               FILTER (WHERE f.med_chrgitm_type IN ('03', '04')) AS checks
+                    FROM mdtrt_d m JOIN fee_list_d f USING (mdtrt_id)
+                    WHERE m.med_type = '21' AND {ORIGINAL} GROUP BY ALL)
+        SELECT diag IN {MILD_DIAGS} AND los <= 3 AND checks >= 0.6 * total AS pattern,
+               mdtrt_id IN (SELECT mdtrt_id FROM truth WHERE violation_type = 'low_standard_admission') AS recorded,
+               count(*)
+        FROM st GROUP BY ALL""").fetchall()
+    counts = {(pattern, recorded): n for pattern, recorded, n in rows}
+    assert counts.get((True, True), 0) > 0
+    assert counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0

@@ -1,7 +1,7 @@
 """Injected violations and their ground truth (truth/violations.csv, truth/institutions.csv).
 
 Visit-level patterns (分解住院, 挂床, outpatient during a stay, same-day visits at ≥3
-institutions, claims after death, volume inflation, pharmacy hoarding) are added as protected
+institutions, claims after death, volume inflation, pharmacy hoarding, 低标准入院) are added as protected
 visits before fee lines are built; line-level 两库 hits and 串换 are added or substituted after.
 Every injected record is a valid contract record; the clean generator avoids the same patterns.
 """
@@ -24,7 +24,7 @@ from .persons import OPEN, Persons
 from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
 from .visits import (DEPT_CODES, DIAG_THEME, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS, OTP_DIAG0, THEMES,
                      V_GHOST_BED, V_HOARDING, V_MULTI_INST, V_OTP_DURING_STAY, V_POST_DEATH, V_SPLIT,
-                     V_VOLUME, Period, Visits, drop_conflicts)
+                     V_LOW_STANDARD, V_VOLUME, MILD_DIAG_IDX, Period, Visits, drop_conflicts)
 
 # Line-level violation codes (Lines.viol).
 (L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE,
@@ -40,7 +40,8 @@ VISIT_TYPES = {V_SPLIT: ("split_admission", "behav-split_admission"),
                V_MULTI_INST: ("same_day_multi_institution", "behav-same_day_multi_institution"),
                V_POST_DEATH: ("claim_after_death", "behav-claim_after_death"),
                V_VOLUME: ("volume_inflation", "behav-volume_inflation"),
-               V_HOARDING: ("pharmacy_hoarding", "behav-pharmacy_hoarding")}
+               V_HOARDING: ("pharmacy_hoarding", "behav-pharmacy_hoarding"),
+               V_LOW_STANDARD: ("low_standard_admission", "behav-low_standard_admission")}
 FREQ_RULE_IDS = {"001102000050000": "batch8-1-item_frequency-00002", "001107000010000": "batch8-1-item_frequency-00004",
                  "001108000010000": "batch8-1-item_frequency-00005", "001109000010000": "batch8-1-item_frequency-00006",
                  "001201000030000": "batch8-1-item_frequency-00011", "001201000040000": "batch8-1-item_frequency-00012",
@@ -52,7 +53,6 @@ REPEAT_RULE_IDS = {"003110000060000": "batch7-item_repeat-00329", "0032050000100
 DRUG_COURSE_MAX_DAYS = 14
 WORKING_AGE_MAX = 60
 SECONDARY_FEE_RATIO = 0.5
-MILD_DIAGS = ("I10.x00", "J20.900", "K29.700", "M51.202", "E11.900")
 
 
 @dataclass
@@ -93,6 +93,25 @@ def _window(p: Persons, psn: np.ndarray, per: Period) -> tuple[np.ndarray, np.nd
     lo = np.maximum(p.crt[psn], per.start_day)
     hi = np.minimum(np.minimum(p.paus[psn], p.die[psn]), per.end_day)
     return lo, hi
+
+
+def _mild_stays(p: Persons, per: Period, inst_idx: np.ndarray, los: tuple[int, int], per_day: tuple[float, float],
+                viol: int, lo_psn: int, hi_psn: int, rng: np.random.Generator) -> Visits:
+    """Stays (length drawn from [los[0], los[1]) days, cost target per day from per_day) of random
+    persons ≥45 of the block for a mild diagnosis at institutions inst_idx (挂床, 低标准入院)."""
+    psn = lo_psn + rng.integers(0, hi_psn - lo_psn, len(inst_idx))
+    age = (per.start_day - p.brdy[psn]) // 365
+    lo, hi = _window(p, psn, per)
+    L = rng.integers(los[0], los[1], len(inst_idx))
+    ok = (age >= 45) & (hi - lo > L + 5)
+    gi, psn, lo, hi, L = inst_idx[ok], psn[ok], lo[ok], hi[ok], L[ok]
+    b = lo + (rng.random(len(gi)) * (hi - lo - L - 1)).astype(np.int64)
+    dg = MILD_DIAG_IDX[rng.integers(0, len(MILD_DIAG_IDX), len(gi))]
+    bsec = b * DAY_S + rng.integers(8 * 3600, 18 * 3600, len(gi))
+    esec = (b + L) * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(gi))
+    dept = np.array([DEPT_CODES.index(R.DIAGNOSES[k].dept) for k in range(len(R.DIAGNOSES))])[dg]
+    tgt = L * rng.uniform(per_day[0], per_day[1], len(gi))
+    return Visits.make(psn, gi, K_IPT, b, b + L, bsec, esec, dg, -1, dept, tgt, viol)
 
 
 def _otp_visit(psn, inst_idx, day, rng, kind=K_OTP, viol=0, target=None) -> Visits:
@@ -142,22 +161,14 @@ def inject_visits(v: Visits, p: Persons, inst: Institutions, per: Period, plan: 
         n_ghost[i] = base_stays[i] * C.GHOST_BED_RATE_FRAUD
     town = np.flatnonzero((inst.lclass == TOWNSHIP) & ~np.isin(np.arange(inst.n), plan.ghost))
     n_ghost[town] = base_stays[town] * C.GHOST_BED_RATE_BACKGROUND
-    cnt = rng.poisson(n_ghost)
-    gi = np.repeat(np.arange(inst.n), cnt)
-    if len(gi):
-        psn = lo_psn + rng.integers(0, hi_psn - lo_psn, len(gi))
-        age = (per.start_day - p.brdy[psn]) // 365
-        lo, hi = _window(p, psn, per)
-        L = rng.integers(7, 21, len(gi))
-        ok = (age >= 45) & (hi - lo > L + 5)
-        gi, psn, lo, hi, L = gi[ok], psn[ok], lo[ok], hi[ok], L[ok]
-        b = lo + (rng.random(len(gi)) * (hi - lo - L - 1)).astype(np.int64)
-        diag = np.array([next(k for k, d in enumerate(R.DIAGNOSES) if d.code == c) for c in MILD_DIAGS])
-        dg = diag[rng.integers(0, len(diag), len(gi))]
-        bsec = b * DAY_S + rng.integers(8 * 3600, 18 * 3600, len(gi))
-        esec = (b + L) * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(gi))
-        dept = np.array([DEPT_CODES.index(R.DIAGNOSES[k].dept) for k in range(len(R.DIAGNOSES))])[dg]
-        parts.append(Visits.make(psn, gi, K_IPT, b, b + L, bsec, esec, dg, -1, dept, 80.0 * L, V_GHOST_BED))
+    gi = np.repeat(np.arange(inst.n), rng.poisson(n_ghost))
+    parts.append(_mild_stays(p, per, gi, (7, 21), (80.0, 80.0), V_GHOST_BED, lo_psn, hi_psn, rng))
+    # 低标准入院: 1-3 day check-up stays for a mild condition at the same 卫生院 (and a few elsewhere).
+    n_low = np.zeros(inst.n)
+    n_low[plan.ghost] = base_stays[plan.ghost] * C.LOW_STANDARD_RATE_FRAUD
+    n_low[town] = base_stays[town] * C.LOW_STANDARD_RATE_BACKGROUND
+    li = np.repeat(np.arange(inst.n), rng.poisson(n_low))
+    parts.append(_mild_stays(p, per, li, (1, 4), (700.0, 1000.0), V_LOW_STANDARD, lo_psn, hi_psn, rng))
     # Outpatient / pharmacy claims during a stay.
     cand = np.flatnonzero(stay & (los >= 3) & ~legit & (rng.random(len(v)) < C.OTP_DURING_STAY_RATE))
     if len(cand):
@@ -408,15 +419,16 @@ class Truth:
         vi = np.flatnonzero(v.viol > 0)
         if len(vi):
             codes = v.viol[vi]
-            types = [VISIT_TYPES[c][0] for c in range(1, 8)]
-            rules = [VISIT_TYPES[c][1] for c in range(1, 8)]
+            types = [VISIT_TYPES[c][0] for c in range(1, 9)]
+            rules = [VISIT_TYPES[c][1] for c in range(1, 9)]
             notes = {V_SPLIT: "readmission to the same hospital within 15 days, same diagnosis",
                      V_GHOST_BED: "stay billed with bed, nursing and 诊查 only",
                      V_OTP_DURING_STAY: "claim while the person was an inpatient",
                      V_MULTI_INST: "one of ≥3 institutions visited the same day",
                      V_POST_DEATH: "settlement after the recorded date of death",
                      V_VOLUME: "fabricated repeat visit (volume inflation)",
-                     V_HOARDING: "large repeated purchase of the same drug at one pharmacy"}
+                     V_HOARDING: "large repeated purchase of the same drug at one pharmacy",
+                     V_LOW_STANDARD: "1-3 day stay for a mild condition, billed mostly for labs and imaging"}
             assert (s.visit[:n_v] == np.arange(n_v)).all()
             self.rows.append(pa.table({
                 "violation_type": take_str(types, codes - 1), "rule_id": take_str(rules, codes - 1),
@@ -424,7 +436,7 @@ class Truth:
                 "mdtrt_id": ids.mdtrt.take(pa.array(vi)), "setl_id": ids.setl.take(pa.array(vi)),
                 "bkkp_sn": pa.nulls(len(vi), pa.string()),
                 "amount": money(s.medfee[vi]).cast(pa.string()),
-                "note": take_str([notes[c] for c in range(1, 8)], codes - 1)}))
+                "note": take_str([notes[c] for c in range(1, 9)], codes - 1)}))
         # Line level.
         L = st.lines
         li = np.flatnonzero(L.viol > 0)
