@@ -16,6 +16,7 @@ import pytest
 from ingest.contracts import TABLES
 from ingest.generate import generate
 from ingest.generate import writer as writer_mod
+from ingest.generate.visits import MILD_DIAGS
 
 MONEY = "DECIMAL(18,2)"
 
@@ -520,3 +521,112 @@ def test_all_events_fall_inside_the_generated_years(con):
                          WHERE CAST(f.fee_ocur_time AS TIMESTAMP) NOT BETWEEN CAST(m.begntime AS TIMESTAMP)
                                                                        AND CAST(m.endtime AS TIMESTAMP)""")
     assert outside == 0
+
+
+# --------------------------------------------------- issue 7: more 两库 rule families ---------
+SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "nhsa"
+NEW_FAMILIES = {"drug_insutype": ("rules_drug_insutype", "drug_code"),
+                "drug_course": ("rules_drug_course", "drug_code"),
+                "item_age": ("rules_item_age", "item_code"),
+                "item_primary_secondary": ("rules_item_primary_secondary", "item_code")}
+ORIGINAL = "coalesce(f.init_feedetl_sn, '') = ''"
+
+
+def _seed(con, name: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_csv('{SEEDS / (name + '.csv')}', "
+                f"all_varchar=true, header=true)")
+
+
+@pytest.mark.parametrize("kind", NEW_FAMILIES)
+def test_new_rule_families_cite_the_seed_rule_of_the_billed_line(con, kind):
+    table, col = NEW_FAMILIES[kind]
+    _seed(con, table)
+    assert q1(con, f"SELECT count(*) FROM truth WHERE violation_type = '{kind}'") > 0
+    bad = q1(con, f"""
+        SELECT count(*) FROM truth t LEFT JOIN fee_list_d f USING (bkkp_sn) LEFT JOIN {table} r USING (rule_id)
+        WHERE t.violation_type = '{kind}'
+          AND (f.bkkp_sn IS NULL OR r.rule_id IS NULL OR r.{col} <> f.hilist_code OR f.setl_id <> t.setl_id
+               OR f.mdtrt_id <> t.mdtrt_id OR f.psn_no <> t.psn_no OR f.fixmedins_code <> t.fixmedins_code)""")
+    assert bad == 0
+
+
+def test_insutype_hits_bill_drugs_not_payable_under_the_patients_insutype_and_all_are_recorded(con):
+    _seed(con, "rules_drug_insutype")
+    rows = con.execute(f"""
+        SELECT s.insutype, r.not_payable_insutype_codes, t.bkkp_sn IS NOT NULL,
+               CAST(t.amount AS DECIMAL(18,2)) = CAST(f.inscp_amt AS DECIMAL(18,2))
+        FROM fee_list_d f JOIN rules_drug_insutype r ON r.drug_code = f.hilist_code
+        JOIN setl_d s ON s.setl_id = f.setl_id
+        LEFT JOIN truth t ON t.bkkp_sn = f.bkkp_sn AND t.violation_type = 'drug_insutype'
+        WHERE {ORIGINAL}""").fetchall()
+    assert rows
+    for insutype, not_payable, recorded, amount_is_inscp in rows:
+        assert insutype in not_payable.split(";")
+        assert recorded and amount_is_inscp
+
+
+def test_drug_course_hits_are_exactly_the_days_beyond_the_course(con):
+    _seed(con, "rules_drug_course")
+    rows = con.execute(f"""
+        WITH f AS (SELECT f.bkkp_sn, f.mdtrt_id, CAST(f.fee_ocur_time AS DATE) AS d,
+                          CAST(r.max_days AS INTEGER) AS max_days
+                   FROM fee_list_d f JOIN rules_drug_course r ON r.drug_code = f.hilist_code WHERE {ORIGINAL}),
+             ranked AS (SELECT *, dense_rank() OVER (PARTITION BY mdtrt_id ORDER BY d) AS day_no FROM f)
+        SELECT ranked.day_no > ranked.max_days AS beyond, t.bkkp_sn IS NOT NULL AS recorded, count(*)
+        FROM ranked LEFT JOIN truth t ON t.bkkp_sn = ranked.bkkp_sn AND t.violation_type = 'drug_course'
+        GROUP BY ALL""").fetchall()
+    counts = {(beyond, recorded): n for beyond, recorded, n in rows}
+    assert counts.get((True, True), 0) > 0 and counts.get((False, False), 0) > 0   # hits and clean courses
+    assert counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0
+
+
+def test_item_age_hits_are_patients_past_working_age_and_all_are_recorded(con):
+    _seed(con, "rules_item_age")
+    rows = con.execute(f"""
+        SELECT date_sub('year', CAST(s.brdy AS DATE), CAST(f.fee_ocur_time AS DATE)) AS age,
+               CAST(r.age_min_years AS INTEGER), CAST(r.age_max_years AS INTEGER), t.bkkp_sn IS NOT NULL
+        FROM fee_list_d f JOIN rules_item_age r ON r.item_code = f.hilist_code AND r.age_group = 'working_age'
+        JOIN setl_d s ON s.setl_id = f.setl_id
+        LEFT JOIN truth t ON t.bkkp_sn = f.bkkp_sn AND t.violation_type = 'item_age'
+        WHERE {ORIGINAL}""").fetchall()
+    assert rows
+    for age, lo, hi, recorded in rows:
+        assert (age < lo or age > hi) and recorded
+
+
+def test_secondary_operations_at_full_price_are_recorded_with_the_undiscounted_part(con):
+    _seed(con, "rules_item_primary_secondary")
+    rows = con.execute(f"""
+        WITH r AS (SELECT DISTINCT item_code, operation_group_zh AS grp, CAST(secondary_fee_ratio AS DOUBLE) AS ratio
+                   FROM rules_item_primary_secondary),
+             f AS (SELECT f.bkkp_sn, f.mdtrt_id, f.hilist_code, CAST(f.fee_ocur_time AS DATE) AS d, r.grp, r.ratio,
+                          CAST(f.pric AS DOUBLE) AS pric, CAST(f.inscp_amt AS DOUBLE) AS inscp
+                   FROM fee_list_d f JOIN r ON r.item_code = f.hilist_code WHERE {ORIGINAL}),
+             -- the dearest operation of a group on a day is the primary; re-settled copies share its rank
+             ranked AS (SELECT *, dense_rank() OVER (PARTITION BY mdtrt_id, d, grp ORDER BY pric DESC, hilist_code) AS k
+                        FROM f)
+        SELECT ranked.k > 1 AS secondary, t.bkkp_sn IS NOT NULL AS recorded,
+               abs(CAST(t.amount AS DOUBLE) - ranked.inscp * (1 - ranked.ratio)) <= 0.005 AS amount_ok
+        FROM ranked LEFT JOIN truth t ON t.bkkp_sn = ranked.bkkp_sn AND t.violation_type = 'item_primary_secondary'
+        """).fetchall()
+    secondary = [(recorded, ok) for is_2nd, recorded, ok in rows if is_2nd]
+    assert secondary and all(recorded and ok for recorded, ok in secondary)
+    assert not any(recorded for is_2nd, recorded, _ in rows if not is_2nd)
+
+
+def test_low_standard_admissions_are_short_mild_check_up_stays_and_clean_stays_are_not(con):
+    rows = con.execute(f"""
+        WITH st AS (SELECT m.mdtrt_id, m.dscg_maindiag_code AS diag,
+                           date_diff('day', CAST(m.begntime AS DATE), CAST(m.endtime AS DATE)) AS los,
+                           sum(CAST(f.det_item_fee_sumamt AS DOUBLE)) AS total,
+                           sum(CAST(f.det_item_fee_sumamt AS DOUBLE))
+                               FILTER (WHERE f.med_chrgitm_type IN ('03', '04')) AS checks
+                    FROM mdtrt_d m JOIN fee_list_d f USING (mdtrt_id)
+                    WHERE m.med_type = '21' AND {ORIGINAL} GROUP BY ALL)
+        SELECT diag IN {MILD_DIAGS} AND los <= 3 AND checks >= 0.6 * total AS pattern,
+               mdtrt_id IN (SELECT mdtrt_id FROM truth WHERE violation_type = 'low_standard_admission') AS recorded,
+               count(*)
+        FROM st GROUP BY ALL""").fetchall()
+    counts = {(pattern, recorded): n for pattern, recorded, n in rows}
+    assert counts.get((True, True), 0) > 0
+    assert counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0

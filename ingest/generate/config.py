@@ -112,10 +112,23 @@ SPLIT_ADMISSION_RATE_FRAUD = 0.30        # share of stays split at fraud_split_a
 SPLIT_ADMISSION_RATE_BACKGROUND = 0.01
 GHOST_BED_RATE_FRAUD = 0.5
 GHOST_BED_RATE_BACKGROUND = 0.006
+LOW_STANDARD_RATE_FRAUD = 0.15           # 低标准入院 stays per ordinary stay at the ghost-bed 卫生院
+LOW_STANDARD_RATE_BACKGROUND = 0.005     # … and at the other 卫生院
 RULE_HIT_STAY_RATE_FRAUD = 0.40          # stays with a drug/item 两库 hit at fraud_rule_hits institutions
 RULE_HIT_STAY_RATE_BACKGROUND = 0.02
 FREQ_STAY_RATE_FRAUD = 0.65             # stays with daily charges doubled on most days
 FREQ_STAY_RATE_BACKGROUND = 0.20
+# Injected-only 两库 families (their codes never appear on clean claims except 奥扎格雷钠 ≤14 days);
+# background rates apply at every hospital.
+INSUTYPE_VISIT_RATE_FRAUD = 0.01         # outpatient visits billing a 工伤-only drug to 医保
+INSUTYPE_VISIT_RATE_BACKGROUND = 0.0005
+DRUG_COURSE_STAY_RATE_FRAUD = 0.6        # neuro stays ≥15 days with 奥扎格雷钠 on every day
+DRUG_COURSE_STAY_RATE_BACKGROUND = 0.25
+DRUG_COURSE_LEGIT_RATE = 0.3             # neuro stays with 奥扎格雷钠 for ≤14 days (clean)
+ITEM_AGE_STAY_RATE_FRAUD = 0.15          # ortho/neuro stays of persons ≥62 with 职业功能训练
+ITEM_AGE_STAY_RATE_BACKGROUND = 0.005
+SECONDARY_OP_RATE_FRAUD = 0.5            # 胆囊切除术 stays with a second 肝胆 operation at full price
+SECONDARY_OP_RATE_BACKGROUND = 0.15
 OTP_DURING_STAY_RATE = 0.01
 MULTI_INSTITUTION_DAY_RATE = 0.002       # persons-years with a same-day ≥3-institution cluster
 POST_DEATH_SHARE = 0.08                  # share of deceased persons with claims after death

@@ -18,7 +18,7 @@ from .institutions import CONS_PRICE_FACTOR, COUNTY, ITEM_PRICE_FACTOR, TOWNSHIP
 from .persons import Persons
 from .util import DAY_S, grouped_arange, round_half_away, weighted_choice
 from .visits import (DIAG_THEME, K_CHRONIC, K_DAYSURG, K_DIALYSIS, K_ER, K_IPT, K_MATERNITY, K_OTP,
-                     K_PHARM, OP_KEYS, THEMES, V_GHOST_BED, Visits)
+                     K_PHARM, MILD_DIAG_IDX, OP_KEYS, THEMES, V_GHOST_BED, V_LOW_STANDARD, Visits)
 from . import reference as R
 
 DRUG_PRICE_FACTOR = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.15])
@@ -239,6 +239,7 @@ def _inpatient(b: Builder, vis: np.ndarray, theme: np.ndarray) -> None:
     th = theme[vis]
     D = b.days[vis]
     ghost = v.viol[vis] == V_GHOST_BED      # 挂床: bed, nursing and 诊查 only
+    low = v.viol[vis] == V_LOW_STANDARD     # 低标准入院: a check-up stay, mostly labs and imaging
     # Daily bed, nursing, 诊查.
     bed = np.where((lc >= 2) & (rng.random(n) < 0.12), cat.pool("bed_hi")[0],
                    np.where(rng.random(n) < 0.5, cat.pool("bed")[0], cat.pool("bed")[1]))
@@ -256,12 +257,14 @@ def _inpatient(b: Builder, vis: np.ndarray, theme: np.ndarray) -> None:
     b.daily(real[hosp & np.isin(month, [11, 12, 1, 2, 3])], cat.pool("heating")[0])
     b.daily(real[hosp & np.isin(month, [6, 7, 8, 9])], cat.pool("cooling")[0])
     # Infusion, oxygen, monitoring.
-    inf = real[rng.random(len(real)) < 0.85]
+    checkup = low[rl]                       # no infusion, oxygen or monitoring on a check-up stay
+    inf = real[(rng.random(len(real)) < 0.85) & ~checkup]
     b.daily(inf, cat.pool("infusion")[0], max_days=rng.integers(2, 12, len(inf)))
     t_real = th[rl]
-    ox = real[np.isin(t_real, [THEMES.index(x) for x in ("resp", "cv", "neuro", "onc")]) & (rng.random(len(real)) < 0.5)]
+    ox = real[np.isin(t_real, [THEMES.index(x) for x in ("resp", "cv", "neuro", "onc")]) & (rng.random(len(real)) < 0.5)
+              & ~checkup]
     b.daily(ox, cat.pool("oxygen")[0], max_days=5, cnt=12.0)
-    mon = real[np.isin(t_real, [THEMES.index(x) for x in ("cv", "neuro")]) & (rng.random(len(real)) < 0.6)]
+    mon = real[np.isin(t_real, [THEMES.index(x) for x in ("cv", "neuro")]) & (rng.random(len(real)) < 0.6) & ~checkup]
     b.daily(mon, cat.pool("monitor")[0], max_days=3, cnt=24.0)
     b.daily(mon, cat.pool("monitor")[1], max_days=3, cnt=24.0)
     # Operations with anaesthesia and implants.
@@ -292,10 +295,13 @@ def _inpatient(b: Builder, vis: np.ndarray, theme: np.ndarray) -> None:
     cg = np.array([d.cons for d in R.DIAGNOSES] + [1.0] * 40)[np.maximum(v.diag[vis], 0)]
     drug_budget = target * np.clip(drug_share * dg, 0.1, 0.62)
     cons_budget = target * np.clip(np.array(C.IPT_CONS_SHARE)[lc] * cg, 0.04, 0.45)
+    drug_budget = np.where(low, target * 0.05, drug_budget)
+    cons_budget = np.where(low, target * 0.02, cons_budget)
     other = np.maximum(target - drug_budget - cons_budget - 95 * D, target * 0.08)
     # Drugs.
     nd = np.clip(rng.poisson(1.6 * D + 3), 3, 45)
     nd[ghost] = 0
+    nd[low] = 1
     pools = _theme_groups(vis, theme, IPT_DRUGS)
     kids = np.flatnonzero(b.age[vis] < 14)
     if len(kids):
@@ -310,14 +316,18 @@ def _inpatient(b: Builder, vis: np.ndarray, theme: np.ndarray) -> None:
     b.fill(vis, nc, [(np.arange(n), (("cons_basic", 1.0),))], basic, (1, 4), True, (0.3, 12.0), max_cnt=80)
     # Labs, imaging, treatments fill the remaining budget.
     lab_price = 38.0 * ITEM_PRICE_FACTOR[lc]
-    nl = np.where(ghost, 0, np.clip(np.round(other * 0.40 / lab_price), 4, 45)).astype(np.int64)
+    # A check-up stay spends on labs and imaging; clean short stays for a mild condition much less.
+    mild_short = np.isin(v.diag[vis], MILD_DIAG_IDX) & (D <= 3) & ~low
+    lab_share = np.where(low, 0.55, np.where(mild_short, 0.25, 0.40))
+    img_share = np.where(low, 0.45, np.where(mild_short, 0.20, 0.30))
+    nl = np.where(ghost, 0, np.clip(np.round(other * lab_share / lab_price), 4, 45)).astype(np.int64)
     r = np.repeat(np.arange(n), nl)
     lab_day = np.where(rng.random(len(r)) < 0.5, 0, (rng.random(len(r)) * D[r]).astype(np.int64))
     b.add(vis[r], b.pick("lab", len(r)), lab_day, 1.0)
-    img_budget = np.where(ghost, 0, other * 0.30)
+    img_budget = np.where(ghost, 0, other * img_share)
     _imaging(b, vis, img_budget, lc)
-    nt = np.where(ghost, 0, 1 + D // 3)
-    b.fill(vis, nt, [(np.arange(n), (("treat_gen", 1.0),))], np.where(ghost, 0, other * 0.2), (1, 3), True,
+    nt = np.where(ghost | low, 0, 1 + D // 3)
+    b.fill(vis, nt, [(np.arange(n), (("treat_gen", 1.0),))], np.where(ghost | low, 0, other * 0.2), (1, 3), True,
            (0.3, 6.0), max_cnt=60)
     # Theme-specific treatments.
     tr = vis[~ghost]

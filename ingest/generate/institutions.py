@@ -176,10 +176,11 @@ def assign_roles(inst: Institutions) -> None:
     note[main] = "串换: imported 骨科 plates / staplers billed where domestic ones were used"
     ghost = first(TOWNSHIP, "C", 1)
     role[ghost] = "fraud_ghost_bed"
-    note[ghost] = "挂床住院: stays with only bed, nursing and 诊查 charges"
+    note[ghost] = "挂床住院: stays with only bed, nursing and 诊查 charges; 低标准入院: 1-3 day check-up stays, mild diagnosis"
     rules = first(TOWNSHIP, "C", 0)
     role[rules] = "fraud_rule_hits"
-    note[rules] = "两库 hits: level-2 drugs at a 卫生院, repeated charging, frequency over limit"
+    note[rules] = ("两库 hits: level-2 drugs at a 卫生院, repeated charging, frequency over limit, drug course, "
+                   "item age, insutype, secondary operations at full price")
     for k, extra in enumerate((0.30, 0.18, 0.08)):
         i = first(VILLAGE, "D", 2 + k * 3)
         role[i] = "fraud_volume"

@@ -77,7 +77,8 @@ class Entry:
     selfpay_prop: float | None = None
     lmt_usescp: str | None = None
     cap: float | None = None
-    rule: str | None = None          # sex_F, sex_M, child, lv2, ipt, er_ipt, period, repeat2nd
+    rule: str | None = None          # sex_F, sex_M, child, lv2, ipt, er_ipt, period, repeat_2nd, insutype,
+    #                                  course, working_age, secondary (the last four: injected only)
     rule_id: str | None = None
 
 
@@ -270,6 +271,10 @@ C10020200100100000000000020|血液透析滤过器|301|08|02|260|cons_dialysis_hd
 C10030100100100000000000021|血液灌流器|301|08|02|1300|cons_perfusion|0.3||1500|
 C16010100100100000000000022|血糖试纸|301|08|03|2.5|cons_pharmacy|||||
 C16010200100100000000000023|医用外科口罩|301|08|03|0.8|cons_pharmacy|||||
+ZH01AAB0066010100716|疤痕止痒软化膏|101|11|02|28|drug_injury|0.1|工伤保险目录用药||insutype|batch3-drug_insutype-00001
+XB01AXA223B002010100156|奥扎格雷钠注射液|101|09|02|16|drug_course|0.1|限新发的急性血栓性脑梗死，支付不超过14天||course|batch6-drug_course-00003
+003402000320000|职业功能训练|201|05|02|40|rehab_work|0.1|||working_age|batch8-2-item_age-00001
+003310060110000|胆总管探查T管引流术|201|06|01|1500|op_2nd_hepatobiliary||||secondary|batch2-item_primary_secondary-00223
 """
 
 

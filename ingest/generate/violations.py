@@ -1,7 +1,7 @@
 """Injected violations and their ground truth (truth/violations.csv, truth/institutions.csv).
 
 Visit-level patterns (分解住院, 挂床, outpatient during a stay, same-day visits at ≥3
-institutions, claims after death, volume inflation, pharmacy hoarding) are added as protected
+institutions, claims after death, volume inflation, pharmacy hoarding, 低标准入院) are added as protected
 visits before fee lines are built; line-level 两库 hits and 串换 are added or substituted after.
 Every injected record is a valid contract record; the clean generator avoids the same patterns.
 """
@@ -21,30 +21,38 @@ from .catalogue import Catalogue
 from .fees import Lines, line_amounts, unit_price
 from .institutions import COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
 from .persons import OPEN, Persons
-from .util import DAY_S, grouped_arange, money, rng_for, take_str
+from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
 from .visits import (DEPT_CODES, DIAG_THEME, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS, OTP_DIAG0, THEMES,
                      V_GHOST_BED, V_HOARDING, V_MULTI_INST, V_OTP_DURING_STAY, V_POST_DEATH, V_SPLIT,
-                     V_VOLUME, Period, Visits, drop_conflicts)
+                     V_LOW_STANDARD, V_VOLUME, MILD_DIAG_IDX, Period, Visits, drop_conflicts)
 
 # Line-level violation codes (Lines.viol).
-L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE = range(1, 10)
+(L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE,
+ L_INSUTYPE, L_DRUG_COURSE, L_ITEM_AGE, L_SECONDARY) = range(1, 14)
 LINE_TYPES = {L_DRUG_SEX: "drug_sex", L_DRUG_AGE: "drug_age", L_DRUG_LEVEL: "drug_institution_level",
               L_DRUG_VISIT: "drug_visit_type", L_ITEM_SEX: "item_sex", L_REPEAT: "item_repeat_charge",
-              L_FREQ: "item_frequency", L_PERIOD: "item_period", L_UPCODE: "upcoding"}
+              L_FREQ: "item_frequency", L_PERIOD: "item_period", L_UPCODE: "upcoding",
+              L_INSUTYPE: "drug_insutype", L_DRUG_COURSE: "drug_course", L_ITEM_AGE: "item_age",
+              L_SECONDARY: "item_primary_secondary"}
 VISIT_TYPES = {V_SPLIT: ("split_admission", "behav-split_admission"),
                V_GHOST_BED: ("ghost_bed", "behav-ghost_bed"),
                V_OTP_DURING_STAY: ("outpatient_during_stay", "behav-otp_during_stay"),
                V_MULTI_INST: ("same_day_multi_institution", "behav-same_day_multi_institution"),
                V_POST_DEATH: ("claim_after_death", "behav-claim_after_death"),
                V_VOLUME: ("volume_inflation", "behav-volume_inflation"),
-               V_HOARDING: ("pharmacy_hoarding", "behav-pharmacy_hoarding")}
+               V_HOARDING: ("pharmacy_hoarding", "behav-pharmacy_hoarding"),
+               V_LOW_STANDARD: ("low_standard_admission", "behav-low_standard_admission")}
 FREQ_RULE_IDS = {"001102000050000": "batch8-1-item_frequency-00002", "001107000010000": "batch8-1-item_frequency-00004",
                  "001108000010000": "batch8-1-item_frequency-00005", "001109000010000": "batch8-1-item_frequency-00006",
                  "001201000030000": "batch8-1-item_frequency-00011", "001201000040000": "batch8-1-item_frequency-00012",
                  "001201000050000": "batch8-1-item_frequency-00013", "003107010220000": "batch8-1-item_frequency-00039",
                  "003107010280000": "batch8-1-item_frequency-00043"}
 REPEAT_RULE_IDS = {"003110000060000": "batch7-item_repeat-00329", "003205000010000": "batch7-item_repeat-00352"}
-MILD_DIAGS = ("I10.x00", "J20.900", "K29.700", "M51.202", "E11.900")
+# Rule parameters of the injected-only families (dbt_project/seeds/nhsa: batch6-drug_course-00003,
+# batch8-2-item_age-00001, batch2-item_primary_secondary-00223).
+DRUG_COURSE_MAX_DAYS = 14
+WORKING_AGE_MAX = 60
+SECONDARY_FEE_RATIO = 0.5
 
 
 @dataclass
@@ -85,6 +93,25 @@ def _window(p: Persons, psn: np.ndarray, per: Period) -> tuple[np.ndarray, np.nd
     lo = np.maximum(p.crt[psn], per.start_day)
     hi = np.minimum(np.minimum(p.paus[psn], p.die[psn]), per.end_day)
     return lo, hi
+
+
+def _mild_stays(p: Persons, per: Period, inst_idx: np.ndarray, los: tuple[int, int], per_day: tuple[float, float],
+                viol: int, lo_psn: int, hi_psn: int, rng: np.random.Generator) -> Visits:
+    """Stays (length drawn from [los[0], los[1]) days, cost target per day from per_day) of random
+    persons ≥45 of the block for a mild diagnosis at institutions inst_idx (挂床, 低标准入院)."""
+    psn = lo_psn + rng.integers(0, hi_psn - lo_psn, len(inst_idx))
+    age = (per.start_day - p.brdy[psn]) // 365
+    lo, hi = _window(p, psn, per)
+    L = rng.integers(los[0], los[1], len(inst_idx))
+    ok = (age >= 45) & (hi - lo > L + 5)
+    gi, psn, lo, hi, L = inst_idx[ok], psn[ok], lo[ok], hi[ok], L[ok]
+    b = lo + (rng.random(len(gi)) * (hi - lo - L - 1)).astype(np.int64)
+    dg = MILD_DIAG_IDX[rng.integers(0, len(MILD_DIAG_IDX), len(gi))]
+    bsec = b * DAY_S + rng.integers(8 * 3600, 18 * 3600, len(gi))
+    esec = (b + L) * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(gi))
+    dept = np.array([DEPT_CODES.index(R.DIAGNOSES[k].dept) for k in range(len(R.DIAGNOSES))])[dg]
+    tgt = L * rng.uniform(per_day[0], per_day[1], len(gi))
+    return Visits.make(psn, gi, K_IPT, b, b + L, bsec, esec, dg, -1, dept, tgt, viol)
 
 
 def _otp_visit(psn, inst_idx, day, rng, kind=K_OTP, viol=0, target=None) -> Visits:
@@ -134,22 +161,14 @@ def inject_visits(v: Visits, p: Persons, inst: Institutions, per: Period, plan: 
         n_ghost[i] = base_stays[i] * C.GHOST_BED_RATE_FRAUD
     town = np.flatnonzero((inst.lclass == TOWNSHIP) & ~np.isin(np.arange(inst.n), plan.ghost))
     n_ghost[town] = base_stays[town] * C.GHOST_BED_RATE_BACKGROUND
-    cnt = rng.poisson(n_ghost)
-    gi = np.repeat(np.arange(inst.n), cnt)
-    if len(gi):
-        psn = lo_psn + rng.integers(0, hi_psn - lo_psn, len(gi))
-        age = (per.start_day - p.brdy[psn]) // 365
-        lo, hi = _window(p, psn, per)
-        L = rng.integers(7, 21, len(gi))
-        ok = (age >= 45) & (hi - lo > L + 5)
-        gi, psn, lo, hi, L = gi[ok], psn[ok], lo[ok], hi[ok], L[ok]
-        b = lo + (rng.random(len(gi)) * (hi - lo - L - 1)).astype(np.int64)
-        diag = np.array([next(k for k, d in enumerate(R.DIAGNOSES) if d.code == c) for c in MILD_DIAGS])
-        dg = diag[rng.integers(0, len(diag), len(gi))]
-        bsec = b * DAY_S + rng.integers(8 * 3600, 18 * 3600, len(gi))
-        esec = (b + L) * DAY_S + rng.integers(8 * 3600, 11 * 3600, len(gi))
-        dept = np.array([DEPT_CODES.index(R.DIAGNOSES[k].dept) for k in range(len(R.DIAGNOSES))])[dg]
-        parts.append(Visits.make(psn, gi, K_IPT, b, b + L, bsec, esec, dg, -1, dept, 80.0 * L, V_GHOST_BED))
+    gi = np.repeat(np.arange(inst.n), rng.poisson(n_ghost))
+    parts.append(_mild_stays(p, per, gi, (7, 21), (80.0, 80.0), V_GHOST_BED, lo_psn, hi_psn, rng))
+    # 低标准入院: 1-3 day check-up stays for a mild condition at the same 卫生院 (and a few elsewhere).
+    n_low = np.zeros(inst.n)
+    n_low[plan.ghost] = base_stays[plan.ghost] * C.LOW_STANDARD_RATE_FRAUD
+    n_low[town] = base_stays[town] * C.LOW_STANDARD_RATE_BACKGROUND
+    li = np.repeat(np.arange(inst.n), rng.poisson(n_low))
+    parts.append(_mild_stays(p, per, li, (1, 4), (700.0, 1000.0), V_LOW_STANDARD, lo_psn, hi_psn, rng))
     # Outpatient / pharmacy claims during a stay.
     cand = np.flatnonzero(stay & (los >= 3) & ~legit & (rng.random(len(v)) < C.OTP_DURING_STAY_RATE))
     if len(cand):
@@ -300,6 +319,13 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
     ol = o[~half & (lclass[o] == TOWNSHIP)]
     add(ol, pool("drug_tcm_iv_lv2")[0], 0, 2.0, L_DRUG_LEVEL)
 
+    _course_age_secondary(add, v, age, days, stay, rules_inst, cat, rng)
+    # 限定保险类型 (batch 3): a 工伤-only drug billed to 医保 (every insured person is 职工/居民 医保).
+    amb = np.flatnonzero(np.isin(v.kind, [K_OTP, K_PHARM]) & clean_v & ~legit)
+    p_ins = np.where(np.isin(v.inst[amb], plan.rules), C.INSUTYPE_VISIT_RATE_FRAUD, C.INSUTYPE_VISIT_RATE_BACKGROUND)
+    s = amb[rng.random(len(amb)) < p_ins]
+    add(s, pool("drug_injury")[0], 0, rng.integers(1, 4, len(s)).astype(float), L_INSUTYPE)
+
     # Hoarding purchases: replace their lines by one large purchase of the same drug.
     hoard_v = np.flatnonzero(v.viol == V_HOARDING)
     keep = ~np.isin(lines.visit, hoard_v)
@@ -337,6 +363,42 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
     return out.take(order)
 
 
+def _course_age_secondary(add, v: Visits, age: np.ndarray, days: np.ndarray,
+                          stay: np.ndarray, rules_inst: np.ndarray, cat: Catalogue, rng: np.random.Generator) -> None:
+    """Stay-level hits of batches 6 (drug course), 8-2 (item age) and 2 (secondary operation at full
+    price), plus clean 奥扎格雷钠 courses of at most 14 days so that the drug alone is no signal."""
+    theme = DIAG_THEME[np.maximum(v.diag, 0)]
+
+    def rate(fraud: float, background: float) -> np.ndarray:
+        return np.where(rules_inst, fraud, background)
+
+    # 限定支付疗程: 奥扎格雷钠 on every day of a neuro stay longer than the course; days 15+ break it.
+    neuro = stay & (theme == THEMES.index("neuro"))
+    u = rng.random(len(v))
+    p_over = rate(C.DRUG_COURSE_STAY_RATE_FRAUD, C.DRUG_COURSE_STAY_RATE_BACKGROUND)
+    over = neuro & (days > DRUG_COURSE_MAX_DAYS) & (u < p_over)
+    clean = np.flatnonzero(neuro & ~over & (u < p_over + C.DRUG_COURSE_LEGIT_RATE))
+    n_days = np.where(over, days, 0)
+    n_days[clean] = np.minimum(days[clean], rng.integers(5, DRUG_COURSE_MAX_DAYS + 1, len(clean)))
+    s = np.flatnonzero(n_days)
+    r = np.repeat(s, n_days[s])
+    d = grouped_arange(n_days[s])
+    late = d >= DRUG_COURSE_MAX_DAYS
+    drug = cat.pool("drug_course")[0]
+    add(r[~late], drug, d[~late], 2.0, 0)
+    add(r[late], drug, d[late], 2.0, L_DRUG_COURSE)
+    # 限定年龄 (8-2): 职业功能训练 for retired-age patients on rehab days of ortho/neuro stays.
+    rehab = stay & np.isin(theme, [THEMES.index("neuro"), THEMES.index("ortho")]) & (age > WORKING_AGE_MAX + 1)
+    s = np.flatnonzero(rehab & (days >= 3) & (rng.random(len(v)) < rate(C.ITEM_AGE_STAY_RATE_FRAUD,
+                                                                          C.ITEM_AGE_STAY_RATE_BACKGROUND)))
+    n = np.minimum(days[s] - 1, 10)
+    add(np.repeat(s, n), cat.pool("rehab_work")[0], 1 + grouped_arange(n), 1.0, L_ITEM_AGE)
+    # 限定主次操作 (batch 2): a second 肝胆 operation through the same incision at full price.
+    p_2nd = rate(C.SECONDARY_OP_RATE_FRAUD, C.SECONDARY_OP_RATE_BACKGROUND)
+    s = np.flatnonzero(stay & (v.op == OP_KEYS.index("chole")) & (rng.random(len(v)) < p_2nd))
+    add(s, cat.pool("op_2nd_hepatobiliary")[0], np.minimum(1, days[s] - 1), 1.0, L_SECONDARY)
+
+
 def _price(cat: Catalogue, inst: Institutions, v: Visits, vis: np.ndarray, ent: np.ndarray) -> np.ndarray:
     return unit_price(cat, inst.lclass[v.inst[vis]], ent)
 
@@ -357,15 +419,16 @@ class Truth:
         vi = np.flatnonzero(v.viol > 0)
         if len(vi):
             codes = v.viol[vi]
-            types = [VISIT_TYPES[c][0] for c in range(1, 8)]
-            rules = [VISIT_TYPES[c][1] for c in range(1, 8)]
+            types = [VISIT_TYPES[c][0] for c in range(1, 9)]
+            rules = [VISIT_TYPES[c][1] for c in range(1, 9)]
             notes = {V_SPLIT: "readmission to the same hospital within 15 days, same diagnosis",
                      V_GHOST_BED: "stay billed with bed, nursing and 诊查 only",
                      V_OTP_DURING_STAY: "claim while the person was an inpatient",
                      V_MULTI_INST: "one of ≥3 institutions visited the same day",
                      V_POST_DEATH: "settlement after the recorded date of death",
                      V_VOLUME: "fabricated repeat visit (volume inflation)",
-                     V_HOARDING: "large repeated purchase of the same drug at one pharmacy"}
+                     V_HOARDING: "large repeated purchase of the same drug at one pharmacy",
+                     V_LOW_STANDARD: "1-3 day stay for a mild condition, billed mostly for labs and imaging"}
             assert (s.visit[:n_v] == np.arange(n_v)).all()
             self.rows.append(pa.table({
                 "violation_type": take_str(types, codes - 1), "rule_id": take_str(rules, codes - 1),
@@ -373,7 +436,7 @@ class Truth:
                 "mdtrt_id": ids.mdtrt.take(pa.array(vi)), "setl_id": ids.setl.take(pa.array(vi)),
                 "bkkp_sn": pa.nulls(len(vi), pa.string()),
                 "amount": money(s.medfee[vi]).cast(pa.string()),
-                "note": take_str([notes[c] for c in range(1, 8)], codes - 1)}))
+                "note": take_str([notes[c] for c in range(1, 9)], codes - 1)}))
         # Line level.
         L = st.lines
         li = np.flatnonzero(L.viol > 0)
@@ -385,18 +448,23 @@ class Truth:
             dom = _price(cat, inst, v, L.visit[li], np.full(len(li), cat.pool("cons_ortho")[0]))
             diff = np.rint((L.pric4[li] - dom) * L.cnt4[li] / 1e6).astype(np.int64)
             amount = np.where(up, diff, a.total)
+            # Families added for issue 7 follow domain.md §3.3: the 医保范围 amount (inscp), and for a
+            # secondary operation only the part above the discounted price.
+            amount = np.where(code >= L_INSUTYPE, a.inscp, amount)
+            excess = round_half_away(a.inscp * round((1 - SECONDARY_FEE_RATIO) * 10_000), 10_000)
+            amount = np.where(code == L_SECONDARY, excess, amount)
             rid = np.array([e.rule_id or "" for e in cat.entries], dtype=object)[ent]
             codes_ = np.array([e.code for e in cat.entries], dtype=object)[ent]
             rid = np.where(code == L_FREQ, [FREQ_RULE_IDS.get(c, "") for c in codes_], rid)
             rid = np.where(code == L_REPEAT, [REPEAT_RULE_IDS.get(c, "") for c in codes_], rid)
             rid = np.where(up, "behav-upcoding", rid)
-            note = np.array([LINE_TYPES[c] for c in range(1, 10)], dtype=object)[code - 1]
+            note = np.array([LINE_TYPES[c] for c in range(1, 14)], dtype=object)[code - 1]
             names = np.array([e.name for e in cat.entries], dtype=object)[ent]
             note = np.where(up, "imported plate billed where a domestic one was used",
                             np.char.add(np.char.add(note.astype(str), ": "), names.astype(str)))
             vis = L.visit[li]
             self.rows.append(pa.table({
-                "violation_type": take_str([LINE_TYPES[c] for c in range(1, 10)], code - 1),
+                "violation_type": take_str([LINE_TYPES[c] for c in range(1, 14)], code - 1),
                 "rule_id": pa.array(rid.tolist(), pa.string()),
                 "fixmedins_code": take_str(inst.code, v.inst[vis]), "psn_no": p.psn_no.take(pa.array(v.psn[vis])),
                 "mdtrt_id": ids.mdtrt.take(pa.array(vis)), "setl_id": ids.setl.take(pa.array(st.line_setl[li])),

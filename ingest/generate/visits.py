@@ -24,7 +24,7 @@ MED_TYPES = ("21", "11", "13", "140104", "140201", "41", "28", "52")
 STAY_KINDS = (K_IPT, K_DAYSURG, K_MATERNITY)
 # Visit-level violation codes (Visits.viol); 0 = clean.
 (V_NONE, V_SPLIT, V_GHOST_BED, V_OTP_DURING_STAY, V_MULTI_INST, V_POST_DEATH, V_VOLUME,
- V_HOARDING) = range(8)
+ V_HOARDING, V_LOW_STANDARD) = range(9)
 
 # Unified diagnosis list: inpatient diagnoses, then outpatient, chronic and the dialysis one.
 DIAG_ALL: tuple[tuple[str, str, str], ...] = (
@@ -36,6 +36,9 @@ CHRONIC_DIAG0 = OTP_DIAG0 + len(R.OTP_DIAGNOSES)
 DIALYSIS_DIAG = len(DIAG_ALL) - 1
 DIAG3 = np.array([c[:3] for c, _, _ in DIAG_ALL])
 DIAG3_ID = np.unique(DIAG3, return_inverse=True)[1].astype(np.int16)
+# Mild inpatient diagnoses of the 挂床 and 低标准入院 patterns (clean short stays for them stay treatment-led).
+MILD_DIAGS = ("I10.x00", "J20.900", "K29.700", "M51.202", "E11.900")
+MILD_DIAG_IDX = np.array([next(k for k, d in enumerate(R.DIAGNOSES) if d.code == c) for c in MILD_DIAGS])
 THEMES = ("resp", "cv", "neuro", "dm", "gi", "surg", "ortho", "tcm", "onc", "renal", "uro", "obst",
           "gyn", "eye")
 DIAG_THEME = np.array([THEMES.index(t) for _, _, t in DIAG_ALL], dtype=np.int8)
