@@ -15,7 +15,7 @@ import pytest
 
 from tests.db import query
 
-LINE_FAMILIES = ["drug_sex", "item_sex", "drug_age", "drug_institution_level", "drug_visit_type",
+LINE_FAMILIES = ["drug_sex", "item_sex", "drug_age", "item_age", "drug_institution_level", "drug_visit_type",
                  "item_repeat_charge", "item_frequency", "item_period"]
 BEHAVIOUR_FAMILIES = ["split_admission", "ghost_bed", "outpatient_during_stay", "same_day_multi_institution",
                       "claim_after_death"]
