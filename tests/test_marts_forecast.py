@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from analytics.forecast import DEFAULT_METHOD, METHODS, forecast_series
 from tests.db import query

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import dash
-import duckdb
 import pytest
 
 from dashboard import formatting as fmt
+from tests.browser import graph_data, mart, wait_for
 
 PAGE_URL = "/actuarial"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -25,27 +25,7 @@ def warehouse(demo_warehouse, monkeypatch, tmp_path) -> Path:
     return demo_warehouse
 
 
-def mart(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
-
-def wait_for(predicate, timeout: float = 20, message: str = "condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {message}")
-
-
-def graph_data(dash_duo, graph_id: str) -> list[dict]:
-    return dash_duo.driver.execute_script(
-        f"return document.querySelector('#{graph_id} .js-plotly-plot')?.data;")
 
 
 def next12_total(warehouse: Path, series_id: str) -> float:

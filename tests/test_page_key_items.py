@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import dash
-import duckdb
 import pytest
 
 from dashboard import formatting as fmt
+from tests.browser import graph_data, graph_title, mart, wait_for
 
 PAGE_URL = "/key-items"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -24,36 +24,12 @@ def warehouse(demo_warehouse, monkeypatch) -> Path:
     return demo_warehouse
 
 
-def mart(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
 
 def latest_month(warehouse: Path) -> dt.date:
     return mart(warehouse, "select max(setl_month) from marts.fct_key_item_month")[0][0]
 
 
-def graph_data(dash_duo, graph_id: str) -> list[dict]:
-    return dash_duo.driver.execute_script(
-        f"return document.querySelector('#{graph_id} .js-plotly-plot').data;")
 
-
-def graph_title(dash_duo, graph_id: str) -> str:
-    return dash_duo.driver.execute_script(
-        f"return document.querySelector('#{graph_id} .js-plotly-plot').layout.title.text;")
-
-
-def wait_for(predicate, timeout: float = 15, message: str = "condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 # ---------------------------------------------------------------- data functions, no browser

@@ -8,7 +8,6 @@ on the clean claims the generator builds to avoid these patterns).
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
