@@ -12,7 +12,6 @@ from rich.table import Table
 from analytics.errors import AnalyticsError
 
 console = Console()
-errors = Console(stderr=True)
 
 
 def parse_override(text: str) -> tuple[str, object]:
@@ -53,11 +52,10 @@ def project_command(
     save: Annotated[bool, typer.Option(help="Save the run (assumptions, inputs fingerprint, results).")] = True,
 ):
     """Project both pooled funds under a scenario; print 当期赤字 and 穿底 years; save the run."""
-    try:
+    from analytics.cli import user_errors
+
+    with user_errors():
         _run(scenario, horizon, override or [], warehouse, base_year, out, runs_dir, label, save)
-    except AnalyticsError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=2) from None
 
 
 def _run(scenario_name, horizon, overrides, warehouse, base_year, out, runs_dir, label, save) -> None:
