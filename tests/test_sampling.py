@@ -125,3 +125,16 @@ def test_cli_bad_input_is_one_paragraph_and_exit_2(tmp_path):
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "no such institution file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_names_the_row_of_a_weight_that_is_not_a_number(tmp_path):
+    from typer.testing import CliRunner
+
+    from analytics.cli import app
+
+    pop = population().astype({"risk": str})
+    pop.loc[3, "risk"] = "高"
+    pop.to_csv(tmp_path / "institutions.csv", index=False)
+    result = CliRunner().invoke(app, ["sample", "--institutions", str(tmp_path / "institutions.csv"),
+                                      "--weight-column", "risk", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "row 4" in result.output and "'高'" in result.output

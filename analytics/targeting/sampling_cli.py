@@ -67,8 +67,13 @@ def sample_command(
     with user_errors():
         population = (read_csv(institutions, "institution") if institutions
                       else warehouse_institutions(warehouse or settings.warehouse_path()))
-        if weight_column:
-            population[weight_column] = pd.to_numeric(population[weight_column], errors="raise")
+        if weight_column and weight_column in population:
+            weights = pd.to_numeric(population[weight_column], errors="coerce")
+            bad = population.index[weights.isna()]
+            if len(bad):
+                raise AnalyticsError(f"Column {weight_column}, row {bad[0] + 1}: "
+                                     f"{population.at[bad[0], weight_column]!r} is not a number.")
+            population[weight_column] = weights
         roster = read_csv(inspectors, "inspector roster") if inspectors else None
         if redraw:
             result = sampling.redraw(json.loads(redraw.read_text(encoding="utf-8")), population, roster)
