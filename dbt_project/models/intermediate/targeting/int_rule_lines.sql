@@ -24,6 +24,14 @@ ruled_codes as (
     select item_code from {{ ref('rules_item_frequency') }}
     union
     select item_code from {{ ref('rules_item_period') }}
+    union
+    select drug_code from {{ ref('rules_drug_insutype') }}
+    union
+    select drug_code from {{ ref('rules_drug_course') }}
+    union
+    select item_code from {{ ref('rules_item_course') }}
+    union
+    select item_code from {{ ref('rules_item_primary_secondary') }}
 
 ),
 
@@ -39,7 +47,8 @@ refunds as (
     select
         init_feedetl_sn,
         sum(cnt)        as refunded_cnt,
-        sum(inscp_amt)  as refunded_inscp_amt
+        sum(inscp_amt)  as refunded_inscp_amt,
+        sum(det_item_fee_sumamt) as refunded_det_amt
     from all_lines
     where is_refund
     group by init_feedetl_sn
@@ -51,7 +60,8 @@ fee_lines as (
     select
         all_lines.*,
         all_lines.cnt + coalesce(refunds.refunded_cnt, 0)              as net_cnt,
-        all_lines.inscp_amt + coalesce(refunds.refunded_inscp_amt, 0)  as net_inscp_amt
+        all_lines.inscp_amt + coalesce(refunds.refunded_inscp_amt, 0)  as net_inscp_amt,
+        all_lines.det_item_fee_sumamt + coalesce(refunds.refunded_det_amt, 0) as net_det_amt
     from all_lines
     left join refunds
         on all_lines.bkkp_sn = refunds.init_feedetl_sn
@@ -94,6 +104,7 @@ final as (
         fee_lines.net_cnt           as cnt,
         fee_lines.pric,
         fee_lines.net_inscp_amt     as inscp_amt,
+        fee_lines.net_det_amt       as det_item_fee_sumamt,
         persons.gend,
         persons.brdy,
         coalesce(visits.is_inpatient, false)        as is_inpatient,

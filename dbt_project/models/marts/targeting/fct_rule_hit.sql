@@ -24,9 +24,33 @@ period as (
 
 ),
 
+insutype as (
+
+    select * from {{ ref('int_rule_hits_insutype') }}
+
+),
+
+course as (
+
+    select * from {{ ref('int_rule_hits_course') }}
+
+),
+
+secondary_operations as (
+
+    select * from {{ ref('int_rule_hits_secondary') }}
+
+),
+
 behaviour as (
 
     select * from {{ ref('int_rule_hits_behaviour') }}
+
+),
+
+substitution as (
+
+    select * from {{ ref('int_rule_hits_substitution') }}
 
 ),
 
@@ -46,7 +70,15 @@ hits as (
     union all
     select * from period
     union all
+    select * from insutype
+    union all
+    select * from course
+    union all
+    select * from secondary_operations
+    union all
     select * from behaviour
+    union all
+    select * from substitution
 
 ),
 
