@@ -135,3 +135,6 @@ POST_DEATH_SHARE = 0.08                  # share of deceased persons with claims
 UPCODING_SHARE = 0.75                    # share of 骨科/吻合器 consumables shifted at fraud_upcoding
 VOLUME_INFLATION = (0.30, 0.18, 0.08)    # extra visits and cost at the fraud_volume institutions
 HOARDING_PERSONS = 60                    # persons buying repeatedly at the fraud_hoarding pharmacy
+HOARDING_PENS = (10, 21)                 # insulin pens per hoarding purchase (75-150 days of supply)
+CHRONIC_INSULIN_SHARE = 0.35             # chronic diabetes patients refilling insulin at their monthly visit (clean)
+CHRONIC_INSULIN_PENS = 2                 # pens per monthly refill: 15 days at the WHO DDD, inside the over-supply tolerance

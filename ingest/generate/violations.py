@@ -22,7 +22,8 @@ from .fees import Lines, line_amounts, unit_price
 from .institutions import COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
 from .persons import OPEN, Persons
 from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
-from .visits import (DEPT_CODES, DIAG_THEME, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS, OTP_DIAG0, THEMES,
+from .visits import (DEPT_CODES, DIAG3_ID, DIAG_THEME, K_CHRONIC, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS,
+                     OTP_DIAG0, STAY_KINDS, THEMES,
                      V_GHOST_BED, V_HOARDING, V_MULTI_INST, V_OTP_DURING_STAY, V_POST_DEATH, V_SPLIT,
                      V_LOW_STANDARD, V_VOLUME, MILD_DIAG_IDX, Period, Visits, drop_conflicts)
 
@@ -170,9 +171,8 @@ def inject_visits(v: Visits, p: Persons, inst: Institutions, per: Period, plan: 
     li = np.repeat(np.arange(inst.n), rng.poisson(n_low))
     parts.append(_mild_stays(p, per, li, (1, 4), (700.0, 1000.0), V_LOW_STANDARD, lo_psn, hi_psn, rng))
     # Outpatient / pharmacy claims during a stay.
-    cand = np.flatnonzero(stay & (los >= 3) & ~legit & (rng.random(len(v)) < C.OTP_DURING_STAY_RATE))
+    cand, day = during_stay_days(v, stay & ~legit, C.OTP_DURING_STAY_RATE, rng)
     if len(cand):
-        day = v.bday[cand] + 1 + (rng.random(len(cand)) * (los[cand] - 2)).astype(np.int64)
         pharm = rng.random(len(cand)) < 0.4
         ph = np.flatnonzero(inst.lclass == PHARMACY)
         vil = np.flatnonzero(inst.lclass == VILLAGE)
@@ -231,8 +231,39 @@ def inject_visits(v: Visits, p: Persons, inst: Institutions, per: Period, plan: 
         ok = (day >= lo[r]) & (day < hi[r])
         r, day = r[ok], day[ok]
         parts.append(_otp_visit(hp[r], np.full(len(r), plan.hoard), day, rng, K_PHARM, V_HOARDING))
-    out = Visits.concat(parts)
-    return drop_conflicts(out)
+    return resolve_conflicts(Visits.concat(parts))
+
+
+def during_stay_days(v: Visits, eligible: np.ndarray, rate: float,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Stays of at least 3 days among `eligible` drawn at `rate`, and one day strictly inside each,
+    from the stay as it is now: after the 分解住院 cut, never in the gap between the two halves."""
+    los = v.eday - v.bday
+    cand = np.flatnonzero(eligible & (los >= 3) & (rng.random(len(v)) < rate))
+    day = v.bday[cand] + 1 + (rng.random(len(cand)) * (los[cand] - 2)).astype(np.int64)
+    return cand, day
+
+
+def resolve_conflicts(v: Visits) -> Visits:
+    """Drop the clean visits that conflict with a pattern (visits.drop_conflicts), then clear the
+    分解住院 readmissions left without their index stay."""
+    return clear_orphan_readmissions(drop_conflicts(v))
+
+
+def clear_orphan_readmissions(v: Visits) -> Visits:
+    """A 分解住院 readmission is a violation only next to its index stay: when conflict resolution
+    dropped that stay (or another stay at the same hospital now comes between), it becomes an
+    ordinary stay without a truth row. The check mirrors the rule: the previous stay of the person
+    at the same institution, same ICD-10 category, discharged 0-15 days before."""
+    si = np.flatnonzero(np.isin(v.kind, STAY_KINDS))
+    si = si[np.lexsort((v.bsec[si], v.inst[si], v.psn[si]))]
+    a, b = si[:-1], si[1:]
+    gap = v.bday[b] - v.eday[a]
+    linked = ((v.psn[a] == v.psn[b]) & (v.inst[a] == v.inst[b]) & (DIAG3_ID[v.diag[a]] == DIAG3_ID[v.diag[b]])
+              & (gap >= 0) & (gap <= 15))
+    orphan = np.r_[si[:1], b[~linked]]
+    v.viol[orphan[v.viol[orphan] == V_SPLIT]] = 0
+    return v
 
 
 # ------------------------------------------------------------------ line level ---------------
@@ -330,7 +361,13 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
     hoard_v = np.flatnonzero(v.viol == V_HOARDING)
     keep = ~np.isin(lines.visit, hoard_v)
     drug = pool("drug_dm_inj")[0]
-    add(hoard_v, drug, 0, rng.integers(10, 21, len(hoard_v)).astype(float), 0)
+    add(hoard_v, drug, 0, rng.integers(*C.HOARDING_PENS, len(hoard_v)).astype(float), 0)
+    # Clean insulin refills of chronic diabetes patients at their monthly visit (never the hoarders),
+    # so the over-supply rule meets regular dispensing of the hoarded drug.
+    dm_visit = (v.kind == K_CHRONIC) & clean_v & (DIAG_THEME[np.maximum(v.diag, 0)] == THEMES.index("dm"))
+    on_insulin = (v.psn * 2654435761 % 100) < C.CHRONIC_INSULIN_SHARE * 100
+    refill = np.flatnonzero(dm_visit & on_insulin & ~np.isin(v.psn, plan.hoard_psn))
+    add(refill, drug, 0, float(C.CHRONIC_INSULIN_PENS), 0)
 
     parts = [lines.take(np.flatnonzero(keep)), dup]
     if new:
@@ -352,7 +389,9 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
     out.pric4 = np.where(shift, _price(cat, inst, v, out.visit, np.full(len(out), imp)), out.pric4)
     out.viol = np.where(shift, L_UPCODE, out.viol).astype(np.int8)
     # Legitimate imported plates at tertiary hospitals (so the imported code alone is no signal).
+    # Never at the upcoding hospital: there every imported plate is a substitution with a truth row.
     legit_imp = (out.entry == dom) & (inst.lclass[v.inst[out.visit]] >= 2) & (rng.random(len(out)) < 0.25)
+    legit_imp &= ~np.isin(v.inst[out.visit], plan.upcode)
     out.entry = np.where(legit_imp, imp, out.entry)
     out.pric4 = np.where(legit_imp, _price(cat, inst, v, out.visit, np.full(len(out), imp)), out.pric4)
     # Repeat charging of 血液透析: the secondary line is the violating one.

@@ -1,6 +1,7 @@
--- Charged fee lines of the items some 两库 rule names, net of their refunds (a refunded and
--- re-billed line counts once), with the patient and visit attributes the rules test. Keeping only
--- ruled items makes this a small share of int_fee_lines, so every rule model scans little.
+-- Charged fee lines of the items some 两库 rule or the 超量开药 / 串换 seeds name, net of their
+-- refunds (a refunded and re-billed line counts once), with the patient and visit attributes the
+-- rules test. Keeping only ruled items makes this a small share of int_fee_lines, so every rule
+-- model scans little.
 with
 
 ruled_codes as (
@@ -24,6 +25,12 @@ ruled_codes as (
     select item_code from {{ ref('rules_item_frequency') }}
     union
     select item_code from {{ ref('rules_item_period') }}
+    union
+    select drug_code from {{ ref('drug_days_supply') }}
+    union
+    select low_code from {{ ref('substitution_groups') }}
+    union
+    select high_code from {{ ref('substitution_groups') }}
     union
     select drug_code from {{ ref('rules_drug_insutype') }}
     union
