@@ -106,9 +106,12 @@ def describe(args: tuple, kwargs: dict) -> str:
 def callback_cases(warehouse_latest: str, year: int) -> list[tuple[str, str, str, Callable[[], object]]]:
     """(page, callback, arguments, call) for every callback that reads the warehouse, with the
     arguments a user's first filter change would send (latest month, largest institution)."""
-    from dashboard.data import budget, institutions, items
+    from dashboard.data import budget, institutions, items, targeting
 
     pages = {name: sys.modules[f"pages.{name}"] for name in ("overview", "budget", "institution", "key_items")}
+    tg = sys.modules["pages.targeting"]
+    period = targeting.risk_periods()[0]
+    risky = targeting.ranked_institutions(period)["fixmedins_code"].iloc[0]
     inst = institutions.default_institution(institutions.institution_options())
     item = items.ranked_items(dt.date.fromisoformat(f"{warehouse_latest}-01"))["hilist_code"].iloc[0]
     budget_inst = budget.institution_execution(year, 12, "310")["fixmedins_code"].iloc[0]
@@ -135,6 +138,10 @@ def callback_cases(warehouse_latest: str, year: int) -> list[tuple[str, str, str
         ("精算预测", "forecast._update", f"'{series}'", lambda: forecast._update(series)),
         ("精算预测", "projection._update (slider move)", "'employee', 'high_cost', sliders",
          lambda: projection._update("employee", "high_cost", "npc2024", slider_values, slider_ids)),
+        ("稽核选点", "_update_ranking", f"'{period}', 'hospital', 'all', 'all', 'all'",
+         lambda: tg._update_ranking(period, "hospital", "all", "all", "all")),
+        ("稽核选点", "_update_drill", f"'{risky}', '{period}', 'all', 'all'",
+         lambda: tg._update_drill(risky, period, "all", "all")),
     ]
 
 

@@ -41,7 +41,8 @@ def test_home_opens_the_fund_overview_and_the_nav_lists_every_page(dash_duo, dem
     dash_duo.wait_for_contains_text("h1", "医保基金数据集市", timeout=20)
     dash_duo.wait_for_element("#overview-trend", timeout=20)
     nav = dash_duo.find_element("nav").text
-    assert [n for n in ("基金运行总览", "预算执行监测", "机构画像", "重点药品耗材", "数据仓库状态") if n in nav] == \
-        ["基金运行总览", "预算执行监测", "机构画像", "重点药品耗材", "数据仓库状态"]
-    assert nav.index("基金运行总览") < nav.index("预算执行监测") < nav.index("机构画像") < nav.index("重点药品耗材")
+    assert [n for n in ("基金运行总览", "预算执行监测", "机构画像", "重点药品耗材", "稽核选点", "数据仓库状态") if n in nav] == \
+        ["基金运行总览", "预算执行监测", "机构画像", "重点药品耗材", "稽核选点", "数据仓库状态"]
+    assert nav.index("基金运行总览") < nav.index("预算执行监测") < nav.index("机构画像") < nav.index("重点药品耗材") \
+        < nav.index("稽核选点") < nav.index("数据仓库状态")
     assert dash_duo.get_logs() == []
