@@ -4,8 +4,9 @@
 
 A truth case is found when the mart has a hit with its rule_id on its fee line (bkkp_sn) or, for
 a visit-level case, on its visit (mdtrt_id). A false positive is a hit the truth does not list.
-Families the engine does not implement (串换, volume inflation, hoarding) are listed with recall
-'—'. Prints a Markdown table for docs/rule-engine.md.
+Volume inflation (fabricated repeat visits) is an institution-level pattern no line or visit rule
+can single out: its recall cell says it is left to the risk ranking (fct_institution_risk);
+any other family without hits shows '—'. Prints a Markdown table for docs/rule-engine.md.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import argparse
 from pathlib import Path
 
 import duckdb
+
+# Families the rule layer leaves to another part of targeting, with what the recall cell says.
+LEFT_TO_RANKING = {"volume_inflation": "left to the risk ranking (fct_institution_risk)"}
 
 QUERY = """
 with truth as (
@@ -59,7 +63,7 @@ def main() -> None:
     print("| family | injected | found | recall | hits | false positives | suspect amount (元) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for family, injected, found, hits, fp, amount in evaluate(args.warehouse, args.truth):
-        recall = f"{found / injected:.1%}" if injected and hits else "—"
+        recall = LEFT_TO_RANKING.get(family) or (f"{found / injected:.1%}" if injected and hits else "—")
         print(f"| {family} | {injected:,} | {found:,} | {recall} | {hits:,} | {fp:,} | {amount:,.2f} |")
 
 

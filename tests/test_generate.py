@@ -16,7 +16,9 @@ import pytest
 from ingest.contracts import TABLES
 from ingest.generate import generate
 from ingest.generate import writer as writer_mod
-from ingest.generate.visits import MILD_DIAGS
+from ingest.generate.util import DAY_S
+from ingest.generate.violations import during_stay_days, resolve_conflicts
+from ingest.generate.visits import DIAG3_ID, K_IPT, MILD_DIAGS, V_GHOST_BED, V_SPLIT, Visits
 
 MONEY = "DECIMAL(18,2)"
 
@@ -630,3 +632,33 @@ def test_low_standard_admissions_are_short_mild_check_up_stays_and_clean_stays_a
     counts = {(pattern, recorded): n for pattern, recorded, n in rows}
     assert counts.get((True, True), 0) > 0
     assert counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0
+
+
+# --------------------------------------------------- issue 7: truth rows the data can show ----
+def _stays(psn, inst, bday, eday, diag, viol) -> Visits:
+    bday, eday = np.asarray(bday), np.asarray(eday)
+    return Visits.make(np.asarray(psn), inst, K_IPT, bday, eday, bday * DAY_S + 9 * 3600, eday * DAY_S + 10 * 3600,
+                       diag, -1, 0, 1000.0, viol)
+
+
+def test_claims_during_a_split_stay_fall_inside_its_first_half_not_in_the_gap():
+    # 500 stays of 20 days, each cut after 8 days by 分解住院 (readmission later, outside v):
+    # a claim "during the stay" must fall strictly inside the 8 days that remain recorded.
+    v = _stays(np.arange(500), 3, np.full(500, 1000), np.full(500, 1020), 0, 0)
+    v.eday[:] = v.bday + 8
+    idx, day = during_stay_days(v, np.ones(len(v), bool), 1.0, np.random.default_rng(1))
+    assert len(idx) == 500
+    assert ((day > v.bday[idx]) & (day < v.eday[idx])).all()
+
+
+def test_split_readmission_whose_index_stay_is_dropped_loses_its_truth_row():
+    # Person 1: the index stay overlaps a protected 挂床 stay, so conflict resolution drops it and
+    # the readmission 5 days after it has nothing to be split from; person 2 keeps the pair.
+    other = int(np.flatnonzero(DIAG3_ID != DIAG3_ID[0])[0])
+    v = Visits.concat([
+        _stays([1, 1, 1], [3, 3, 4], [100, 110, 103], [105, 114, 109], [0, 0, other], [0, V_SPLIT, V_GHOST_BED]),
+        _stays([2, 2], [3, 3], [100, 110], [105, 114], [0, 0], [0, V_SPLIT])])
+    out = resolve_conflicts(v)
+    kept = {(int(p), int(b)): int(c) for p, b, c in zip(out.psn, out.bday, out.viol)}
+    assert (1, 100) not in kept and kept[(1, 110)] == 0 and kept[(1, 103)] == V_GHOST_BED
+    assert kept[(2, 100)] == 0 and kept[(2, 110)] == V_SPLIT
