@@ -112,17 +112,12 @@ def case_summary(fixmedins_code: str, period: str, families: Sequence[str] | Non
 
 def rule_family_definitions() -> pd.DataFrame:
     """Every rule family (seed rule_families, in its order): Chinese name, 违规大类, the source of
-    its rules, its Chinese definition (seed rule_family_definitions; null for a family without
-    one) and, for a behaviour rule, its parameters from seed behaviour_rules in words."""
+    its rules and its Chinese definition (seed rule_family_definitions; null for a family
+    without one)."""
     return query("""
-        SELECT f.rule_family, f.rule_family_zh, f.rule_category_zh, f.source, d.definition_zh,
-               concat_ws('；',
-                   '出院后再入院间隔 ≤ ' || b.window_days || ' 天',
-                   '住院天数 ≥ ' || b.min_days || ' 天',
-                   '同日就诊机构 ≥ ' || b.min_institutions || ' 家') AS parameters_zh
+        SELECT f.rule_family, f.rule_family_zh, f.rule_category_zh, f.source, d.definition_zh
         FROM (SELECT *, row_number() OVER () AS family_order FROM seeds.rule_families) AS f
         LEFT JOIN seeds.rule_family_definitions AS d ON f.rule_family = d.rule_family
-        LEFT JOIN seeds.behaviour_rules AS b ON f.rule_family = b.rule_family
         ORDER BY f.family_order""")
 
 

@@ -203,7 +203,7 @@ def _write_notes(writer, formats: dict, *, fixmedins_code: str, name: str, perio
     definitions = family_defs.assign(definition_zh=family_defs["definition_zh"].fillna(family_defs["source"]))
     row = _write_table(writer, SHEET_NOTES, definitions,
                        {"rule_family_zh": "规则类别", "rule_category_zh": "违规大类", "definition_zh": "规则定义",
-                        "parameters_zh": "参数", "source": "规则来源"}, row + 1, formats) + 1
+                        "source": "规则来源（参数见该规则库）"}, row + 1, formats) + 1
     sheet.write(row, 0, "重点领域说明", formats["title"])
     areas_table = area_defs.assign(is_campaign_area=area_defs["is_campaign_area"].map({True: "是", False: "否"}))
     _write_table(writer, SHEET_NOTES, areas_table,
@@ -212,4 +212,4 @@ def _write_notes(writer, formats: dict, *, fixmedins_code: str, name: str, perio
     sheet.set_column(0, 0, 18, formats["wrap"])
     sheet.set_column(1, 1, 70, formats["wrap"])
     sheet.set_column(2, 2, 70, formats["wrap"])
-    sheet.set_column(3, 4, 24, formats["wrap"])
+    sheet.set_column(3, 3, 40, formats["wrap"])

@@ -73,12 +73,13 @@ med_types as (
 
 ),
 
--- the fee lines of the visits behaviour hits point at (refund lines negative, so sums net them)
+-- the fee lines of the visits that hits without an item point at (behaviour rules; refund lines
+-- are negative, so sums net them)
 behaviour_visit_lines as (
 
     select mdtrt_id, hilist_code, inscp_amt
     from {{ ref('int_fee_lines') }}
-    where mdtrt_id in (select mdtrt_id from hits where bkkp_sn is null)
+    where mdtrt_id in (select mdtrt_id from hits where hilist_code is null)
 
 ),
 
@@ -165,7 +166,7 @@ joined as (
     select
         hits.*,
         institutions.fixmedins_name,
-        case when hits.bkkp_sn is null then visit_areas.key_area_zh else line_areas.key_area_zh end
+        case when hits.hilist_code is null then visit_areas.key_area_zh else line_areas.key_area_zh end
             as matched_key_area_zh,
         rule_lines.cnt,
         persons.psn_name,
@@ -215,7 +216,7 @@ final as (
         joined.rule_category_zh,
         joined.result_type,
         coalesce(joined.matched_key_area_zh, '其他')                           as key_area_zh,
-        case when joined.bkkp_sn is null then 'visit' else 'line' end           as key_area_basis,
+        case when joined.hilist_code is null then 'visit' else 'item' end       as key_area_basis,
         joined.hit_date,
         joined.setl_id,
         joined.mdtrt_id,
