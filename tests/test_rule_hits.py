@@ -15,9 +15,10 @@ import pytest
 from tests.db import query
 
 LINE_FAMILIES = ["drug_sex", "item_sex", "drug_age", "item_age", "drug_institution_level", "drug_visit_type",
-                 "item_repeat_charge", "item_frequency", "item_period"]
+                 "item_repeat_charge", "item_frequency", "item_period", "drug_insutype", "drug_course",
+                 "item_primary_secondary", "upcoding"]
 BEHAVIOUR_FAMILIES = ["split_admission", "ghost_bed", "outpatient_during_stay", "same_day_multi_institution",
-                      "claim_after_death"]
+                      "claim_after_death", "low_standard_admission", "pharmacy_hoarding"]
 HIT_COLUMNS = ["rule_id", "rule_family", "result_type", "bkkp_sn", "related_bkkp_sn", "setl_id", "mdtrt_id",
                "psn_no", "fixmedins_code", "hilist_code", "suspect_amt", "evidence_zh"]
 
@@ -104,6 +105,25 @@ def test_restriction_hits_are_definite_and_carry_the_whole_line(demo_warehouse):
     assert all(kind == "明确" and whole for kind, whole, _ in rows)
     sex = [e for *_, e in rows if "性患者使用限" in e]
     assert sex and all(e.startswith(("男性患者使用限女性", "女性患者使用限男性")) for e in sex)
+
+
+def test_over_supply_meets_clean_insulin_refills_and_leaves_them_alone(demo_warehouse, truth, hits):
+    rows = query(demo_warehouse, """
+        select distinct l.mdtrt_id from intermediate.int_rule_lines l
+        join seeds.drug_days_supply d on d.drug_code = l.hilist_code
+        where not l.is_inpatient""")
+    clean = {m for (m,) in rows} - set(truth.loc[truth["violation_type"] == "pharmacy_hoarding", "mdtrt_id"])
+    assert len(clean) > 50, "too few clean refills of a days-of-supply drug: the zero-false-positive check is empty"
+    assert not clean & set(hits.loc[hits["rule_family"] == "pharmacy_hoarding", "mdtrt_id"])
+
+
+def test_substitution_rule_leaves_the_imported_plates_of_ordinary_hospitals_alone(demo_warehouse, truth, hits):
+    rows = query(demo_warehouse, """
+        select l.bkkp_sn from intermediate.int_rule_lines l
+        join seeds.substitution_groups g on g.high_code = l.hilist_code""")
+    legit = {b for (b,) in rows} - set(truth.loc[truth["violation_type"] == "upcoding", "bkkp_sn"])
+    assert legit, "no legitimate high-priced line: the peer comparison is untested"
+    assert not legit & set(hits.loc[hits["rule_family"] == "upcoding", "bkkp_sn"])
 
 
 def test_suspect_amounts_are_positive_yuan(hits):
