@@ -219,9 +219,10 @@ def test_page_loads_the_ranking_with_the_top_institutions_components(dash_duo, w
     assert sorted(parts[0]["y"]) == sorted(components["indicator_zh"])
     assert parts[0]["x"] == pytest.approx(list(components["contribution"][::-1]))
     hits = wait_for(lambda: graph_data(dash_duo, "targeting-hits-chart"), message="hits chart")
-    assert hits
+    assert sum(sum(t["x"]) for t in hits) == pytest.approx(float(top["selected_hit_amt"]), rel=1e-6)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    time.sleep(0.5)
+    dash_duo.driver.set_window_size(1400, 4400)
+    time.sleep(0.8)
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "targeting.png"))
     assert dash_duo.get_logs() == []
 
@@ -309,7 +310,7 @@ def test_sampling_draws_records_and_the_same_seed_draws_the_same_institutions(da
     dash_duo.start_server(_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     dash_duo.wait_for_element("#targeting-draw", timeout=20)
-    dash_duo.find_element("#targeting-roster input[type=file]").send_keys(str(roster))
+    dash_duo.wait_for_element("#targeting-roster input[type=file]", timeout=20).send_keys(str(roster))
     dash_duo.wait_for_contains_text("#targeting-roster-name", "roster.csv", timeout=10)
     seed = dash_duo.find_element("#targeting-seed")
     seed.send_keys("20240601")
@@ -340,6 +341,10 @@ def test_sampling_draws_records_and_the_same_seed_draws_the_same_institutions(da
     dash_duo.select_dcc_dropdown("#targeting-redraw-select", value=first_id)
     dash_duo.find_element("#targeting-redraw").click()
     dash_duo.wait_for_contains_text("#targeting-redraw-result", "复核一致", timeout=20)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.execute_script("document.querySelector('#targeting-draw').scrollIntoView();")
+    time.sleep(0.5)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "targeting_sampling.png"))
 
     # the public result list (一公开) of the shown draw
     dash_duo.find_element("#targeting-public-button").click()

@@ -181,8 +181,8 @@ def _drill(code: str | None, period: str, family: str, area: str):
     """The institution's header, score-components chart, hits by family × key area (chart and
     table rows) and the case lines behind them, for the family and key-area filters."""
     if not code:
-        return (html.Div("请选择机构。", className="kpi-note"), _components_figure(pd.DataFrame(), "", period),
-                _hits_figure(pd.DataFrame(), ""), [], [])
+        return (html.Div("请选择机构。", className="kpi-note"), _components_figure(pd.DataFrame(), period),
+                _hits_figure(pd.DataFrame()), [], [])
     families = [family] if family != ALL else None
     areas = [area] if area != ALL else None
     with session():
@@ -190,11 +190,9 @@ def _drill(code: str | None, period: str, family: str, area: str):
         components = data.risk_components(code, period)
         summary = cases.case_summary(code, period, families, areas)
         lines = cases.case_lines(code, period, families, areas)
-    if row.empty:
-        return (html.Div(f"该机构 {period} 年未参与风险排序。", className="alert"),
-                _components_figure(pd.DataFrame(), code, period), _hits_figure(pd.DataFrame(), ""), [], [])
-    name = row["fixmedins_name"].iloc[0]
-    return (_header(row.iloc[0]), _components_figure(components, name, period), _hits_figure(summary, name),
+    header = (_header(row.iloc[0]) if not row.empty
+              else html.Div(f"该机构 {period} 年未参与风险排序。", className="alert"))
+    return (header, _components_figure(components, period), _hits_figure(summary),
             _records(summary, HIT_COLUMNS), _records(lines, CASE_COLUMNS))
 
 
@@ -207,9 +205,9 @@ def _records(frame: pd.DataFrame, columns: dict) -> list[dict]:
     return rows.astype(object).where(rows.notna(), None).to_dict("records")
 
 
-def _hits_figure(summary: pd.DataFrame, name: str) -> dict:
+def _hits_figure(summary: pd.DataFrame) -> dict:
     """Σ suspect amount by rule family, stacked by key area."""
-    title = f"{name}：规则命中金额（按规则类别、重点领域）" if name else "规则命中"
+    title = "规则命中金额（按规则类别 × 重点领域）"
     families = list(dict.fromkeys(summary["rule_family_zh"]))[::-1] if not summary.empty else []
     traces = []
     for area, part in (summary.groupby("key_area_zh", sort=False) if not summary.empty else []):
@@ -243,9 +241,9 @@ def _header(r: pd.Series) -> html.Div:
               "paddingLeft": "12px", "margin": "8px 0"})
 
 
-def _components_figure(components: pd.DataFrame, name: str, period: str) -> dict:
+def _components_figure(components: pd.DataFrame, period: str) -> dict:
     """Each indicator's contribution to the score, largest at the top; hover gives the reason."""
-    title = f"{name}：风险得分构成（{period} 年）" if name else "风险得分构成"
+    title = f"风险得分构成（{period} 年）"
     shown = components.iloc[::-1]
     traces = [] if shown.empty else [{
         "type": "bar", "orientation": "h", "y": shown["indicator_zh"].tolist(),
@@ -297,9 +295,10 @@ def _table(table_id: str, rows: list[dict], columns: dict, page_size: int) -> ht
     grid.columns = [{**c, "type": "numeric", "format": columns[c["id"]][1]} if columns[c["id"]][1]
                     else {**c, "type": "text"} for c in grid.columns]
     grid.style_cell_conditional = [
-        {"if": {"column_id": col}, "textAlign": "left", **({"minWidth": "260px"} if col in LONG_TEXT else {})}
+        {"if": {"column_id": col}, "textAlign": "left",
+         **({"whiteSpace": "normal", "minWidth": "260px", "maxWidth": "420px"} if col in LONG_TEXT else {})}
         for col, (_, form) in columns.items() if form is None]
-    grid.style_data = {"whiteSpace": "normal", "height": "auto"}
+    grid.style_data = {"whiteSpace": "nowrap", "height": "auto"}
     return block
 
 
