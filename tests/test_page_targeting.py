@@ -111,12 +111,12 @@ def test_a_draw_is_saved_append_only_and_its_record_redraws_the_same_sample(ware
 
     period = latest_period(warehouse)
     roster = pd.read_csv(roster_csv(tmp_path / "roster.csv"), dtype=str, keep_default_na=False)
-    result, path = targeting.new_draw(period, 0.10, ["type", "level"], weighted=True, seed=2024, roster=roster)
+    population = targeting.sampling_population(period)
+    result, path = targeting.new_draw(population, 0.10, ["type", "level"], weighted=True, seed=2024, roster=roster)
     assert path.parent == tmp_path / "data" / "draws" and path.exists()
     record = json.loads(path.read_text(encoding="utf-8"))
     assert record["seed"] == 2024 and record["weight_column"] == targeting.RISK_WEIGHT
     assert record["strata"] == ["inst_type_zh", "level_grade_zh"]
-    population = targeting.sampling_population(period)
     n_strata = population.groupby(["inst_type_zh", "level_grade_zh"]).ngroups
     assert len(result.institutions) >= n_strata and result.population_size == len(population)
     assert list(targeting.saved_draws()["draw_id"]) == [result.draw_id]

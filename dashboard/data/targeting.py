@@ -149,11 +149,11 @@ def read_roster(content: bytes) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def new_draw(period: str, share: float, strata: list[str], weighted: bool, seed: int | None,
+def new_draw(population: pd.DataFrame, share: float, strata: list[str], weighted: bool, seed: int | None,
              roster: pd.DataFrame | None, team_size: int = 2) -> tuple[sampling.Draw, Path]:
-    """Draw from the period's population (sampling.draw), save its record append-only
-    (sampling.save, as the CLI does) and return the draw with the record's path."""
-    population = sampling_population(period)
+    """Draw from a period's population (sampling_population; sampling.draw), STRATA keys as
+    strata, weighted by RISK_WEIGHT when asked; save its record append-only (sampling.save, as
+    the CLI does) and return the draw with the record's path."""
     result = sampling.draw(population, share=share, strata=tuple(STRATA[s][0] for s in strata),
                            weight_column=RISK_WEIGHT if weighted else None, inspectors=roster,
                            team_size=team_size, seed=seed)

@@ -333,7 +333,7 @@ def _sampling_form(period: str) -> html.Div:
             html.Button("抽取", id=f"{PAGE}-draw", className="btn",
                         style={"fontWeight": "bold", "padding": "6px 24px"}),
         ], className="table-actions", style={"alignItems": "center"}),
-        dcc.Store(id=f"{PAGE}-draw-id"),
+        dcc.Store(id=f"{PAGE}-draw-id"),  # the shown draw: {draw_id, period}
         dcc.Loading(html.Div([
             html.Div(id=f"{PAGE}-draw-message"),
             html.Div(id=f"{PAGE}-draw-record"),
@@ -591,10 +591,10 @@ def _draw(_clicks, period, share, strata, weighted, seed, team_size, roster_cont
     try:
         roster = _roster(roster_contents)
         with session():
-            result, path = data.new_draw(period, share / 100, strata or [], bool(weighted),
-                                         None if seed is None else int(seed), roster, int(team_size or 2))
             population = data.sampling_population(period)
             ranked = data.ranked_institutions(period)
+        result, path = data.new_draw(population, share / 100, strata or [], bool(weighted),
+                                     None if seed is None else int(seed), roster, int(team_size or 2))
     except WarehouseUnavailable as exc:
         return unavailable(str(exc), PAGE), *(no_update,) * 5
     except AnalyticsError as exc:
@@ -602,23 +602,27 @@ def _draw(_clicks, period, share, strata, weighted, seed, team_size, roster_cont
     message = html.Div(f"已从 {period} 年 {fmt.count(result.population_size)} 家机构中抽取 "
                        f"{fmt.count(len(result.institutions))} 家，抽取记录已保存。", id=f"{PAGE}-draw-done",
                        className="note")
-    return (message, _record_view(result, path), _draw_rows(result, population, ranked), result.draw_id,
-            _saved_options(), result.draw_id)
+    return (message, _record_view(result, path), _draw_rows(result, population, ranked),
+            {"draw_id": result.draw_id, "period": period}, _saved_options(), result.draw_id)
 
 
 @callback(
     Output(f"{PAGE}-public-download", "data"),
     Input(f"{PAGE}-public-button", "n_clicks"),
-    State(f"{PAGE}-draw-id", "data"), State(f"{PAGE}-period", "value"),
+    State(f"{PAGE}-draw-id", "data"),
     prevent_initial_call=True,
 )
-def _download_public_list(_clicks, draw_id, period):
-    """The 一公开 result list of the shown draw, as the CLI writes it."""
-    if not draw_id:
+def _download_public_list(_clicks, shown):
+    """The 一公开 result list of the shown draw (names from the population it was drawn from), as
+    the CLI writes it."""
+    if not shown:
         return no_update
-    result = data.draw_from_record(data.load_draw(draw_id))
-    listing = data.public_result_list(result, data.sampling_population(period))
-    return dcc.send_data_frame(listing.to_excel, f"{draw_id}-公示名单.xlsx", index=False,
+    try:
+        population = data.sampling_population(shown["period"])
+    except WarehouseUnavailable:
+        return no_update
+    listing = data.public_result_list(data.draw_from_record(data.load_draw(shown["draw_id"])), population)
+    return dcc.send_data_frame(listing.to_excel, f"{shown['draw_id']}-公示名单.xlsx", index=False,
                                sheet_name="双随机抽查结果")
 
 
