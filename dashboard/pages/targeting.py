@@ -21,6 +21,7 @@ from dash.dash_table.Format import Format, Group
 from dash.dash_table.Format import Scheme as NumberScheme
 
 from analytics.errors import AnalyticsError
+from analytics.targeting.sampling_cli import PUBLIC_COLUMNS
 from dashboard import formatting as fmt
 from dashboard.components.charts import GRAPH_CONFIG, styled
 from dashboard.components.kpi import COLORS, kpi_card
@@ -146,7 +147,7 @@ def _kpis(ranked: pd.DataFrame, n_all: int, period: str, selective: bool) -> lis
     return [
         kpi_card("列表机构数", f"{fmt.count(len(ranked))} 家", f"{period} 年参与排序 {fmt.count(n_all)} 家",
                  card_id=f"{PAGE}-kpi-count"),
-        kpi_card("高风险机构", f"{fmt.count(high)} 家", "风险等级为“高”的机构（阈值见风险指标参数表）",
+        kpi_card("高风险机构", f"{fmt.count(high)} 家", "风险等级为“高”的机构（阈值见风险等级参数表）",
                  color="red" if high else None, card_id=f"{PAGE}-kpi-high"),
         kpi_card("违规金额", fmt.money(hit_amt), f"列表机构{what}规则命中可疑金额合计",
                  card_id=f"{PAGE}-kpi-amount"),
@@ -369,12 +370,14 @@ def _roster(contents: str | None) -> pd.DataFrame | None:
 
 
 def _draw_rows(result, population: pd.DataFrame, ranked: pd.DataFrame) -> list[dict]:
-    sample = result.institutions.merge(population[["fixmedins_code", "fixmedins_name"]], on="fixmedins_code",
-                                       how="left")
-    sample = sample.merge(ranked[["fixmedins_code", "risk_level_zh"]], on="fixmedins_code", how="left")
-    stratum = (sample[list(result.strata)].astype(str).agg("|".join, axis=1) if result.strata else "全部")
-    sample = sample.assign(stratum=stratum, inspectors=sample.get("inspectors", "—"))
-    rows = sample[list(DRAW_COLUMNS)]
+    """The drawn institutions: the public list's columns (as the CLI writes them) with each
+    stratum's size and draw and the institution's risk level."""
+    listing = data.public_result_list(result, population)
+    listing = listing.rename(columns={zh: col for col, zh in PUBLIC_COLUMNS.items()}).assign(
+        stratum_size=result.institutions["stratum_size"].to_numpy(),
+        stratum_drawn=result.institutions["stratum_drawn"].to_numpy())
+    rows = listing.merge(ranked[["fixmedins_code", "risk_level_zh"]], on="fixmedins_code", how="left")
+    rows = rows[list(DRAW_COLUMNS)]
     return rows.astype(object).where(rows.notna(), None).to_dict("records")
 
 
