@@ -49,7 +49,7 @@ def _text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _stars(counts: pd.Series) -> pd.Series:
     """A string of `*` per element, as many as the count (0 for missing counts)."""
     n = counts.fillna(0).clip(lower=0).astype(int)
-    return pd.Series(MASK, index=counts.index, dtype="string").str.repeat(n.tolist())
+    return n.map({k: MASK * k for k in n.unique()}).astype("string")
 
 
 def _keep_ends(values: pd.Series, head: int, tail: int, min_len: int) -> pd.Series:

@@ -63,12 +63,17 @@ def test_the_case_list_has_exactly_one_row_per_rule_hit_and_the_same_amounts(dem
 
 def test_line_hits_take_their_items_key_area_and_behaviour_hits_their_visits(demo_warehouse):
     rows = query(demo_warehouse, """
-        select c.rule_family, c.hilist_code, c.key_area_zh, c.key_area_basis, d.item_class
+        select c.rule_family, c.hilist_code, c.key_area_zh, c.key_area_basis, d.item_class, d.key_group
         from marts.fct_inspection_case c left join marts.dim_items d using (hilist_code)""")
-    frame = pd.DataFrame(rows, columns=["family", "code", "area", "basis", "item_class"])
+    frame = pd.DataFrame(rows, columns=["family", "code", "area", "basis", "item_class", "key_group"])
     lines = frame[frame["code"].notna()]
     assert (lines["basis"] == "item").all() and (frame[frame["code"].isna()]["basis"] == "visit").all()
     assert (lines.loc[lines["item_class"] == "drug", "area"] == "药品").all()
+    implants = lines[lines["key_group"].isin(["orthopaedic_implant", "cardiovascular_intervention"])]
+    assert (implants["area"] == implants["key_group"].map({"orthopaedic_implant": "骨科",
+                                                            "cardiovascular_intervention": "心血管内科"})).all()
+    other_consumables = lines[(lines["item_class"] == "consumable") & lines["key_group"].isna()]
+    assert (other_consumables["area"] == "医用耗材").all()
     expected = {"003110000060000": "血液净化", "002503020030000": "检验", "003107010220000": "心血管内科",
                 "002101030300000": "检查", "003402000320000": "康复理疗", "001109000010000": "其他"}
     present = lines[lines["code"].isin(list(expected))]

@@ -45,7 +45,7 @@ rule_lines as (
 
 items as (
 
-    select hilist_code, item_class from {{ ref('dim_items') }}
+    select hilist_code, item_class, key_group from {{ ref('dim_items') }}
 
 ),
 
@@ -105,15 +105,20 @@ prefix_matches as (
 
 ),
 
--- drugs and consumables by their catalogue class, service items by code prefix, else 其他
+-- key-item groups first (骨科植入, 冠脉介入 consumables), then drugs and consumables by catalogue
+-- class, service items by code prefix, else 其他
 code_areas as (
 
     select
         codes.hilist_code,
-        coalesce(class_areas.key_area_zh, prefix_matches.key_area_zh, '其他') as key_area_zh
+        coalesce(
+            group_areas.key_area_zh, class_areas.key_area_zh, prefix_matches.key_area_zh, '其他'
+        ) as key_area_zh
     from codes
     left join items
         on codes.hilist_code = items.hilist_code
+    left join key_areas as group_areas
+        on items.key_group = group_areas.key_group
     left join key_areas as class_areas
         on items.item_class = class_areas.item_class
     left join prefix_matches
