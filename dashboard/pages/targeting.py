@@ -400,7 +400,7 @@ def _record_view(result, path) -> html.Div:
 
 # ---------------------------------------------------------------- layout
 
-def layout(period: str | None = None, type: str | None = None, group: str | None = None,  # noqa: A002
+def layout(period: str | None = None, type: str | None = None, group: str | None = None,
            family: str | None = None, area: str | None = None, inst: str | None = None, **_query) -> html.Div:
     try:
         periods = data.risk_periods()
