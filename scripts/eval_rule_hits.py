@@ -4,6 +4,8 @@
 
 A truth case is found when the mart has a hit with its rule_id on its fee line (bkkp_sn) or, for
 a visit-level case, on its visit (mdtrt_id). A false positive is a hit the truth does not list.
+'same amount' counts the found cases whose truth amount equals the hit's suspect_amt (one amount
+convention, docs/rule-engine.md: it should equal 'found').
 Volume inflation (fabricated repeat visits) is an institution-level pattern no line or visit rule
 can single out: its recall cell says it is left to the risk ranking (fct_institution_risk);
 any other family without hits shows '—'. Prints a Markdown table for docs/rule-engine.md.
@@ -21,7 +23,8 @@ LEFT_TO_RANKING = {"volume_inflation": "left to the risk ranking (fct_institutio
 
 QUERY = """
 with truth as (
-    select violation_type as family, rule_id, mdtrt_id, coalesce(bkkp_sn, '') as line
+    select violation_type as family, rule_id, mdtrt_id, coalesce(bkkp_sn, '') as line,
+           cast(amount as decimal(18, 2)) as amount
     from read_csv(?, all_varchar = true)
 ),
 hits as (
@@ -29,7 +32,8 @@ hits as (
     from marts.fct_rule_hit
 ),
 recall as (
-    select truth.family, count(*) as injected, count(hits.rule_id) as found
+    select truth.family, count(*) as injected, count(hits.rule_id) as found,
+           count(case when truth.amount = hits.suspect_amt then 1 end) as same_amount
     from truth left join hits using (rule_id, mdtrt_id, line)
     group by truth.family
 ),
@@ -40,14 +44,15 @@ precision as (
     group by hits.family
 )
 select coalesce(recall.family, precision.family), coalesce(injected, 0), coalesce(found, 0),
-       coalesce(hits, 0), coalesce(false_positives, 0), coalesce(suspect_amt, 0)
+       coalesce(same_amount, 0), coalesce(hits, 0), coalesce(false_positives, 0), coalesce(suspect_amt, 0)
 from recall full join precision on recall.family = precision.family
 order by 1
 """
 
 
 def evaluate(warehouse: Path, truth: Path) -> list[tuple]:
-    """One row per family: injected, found, hits, false positives, suspect amount (元)."""
+    """One row per family: injected, found, found with the same amount, hits, false positives,
+    suspect amount (元)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.execute(QUERY, [str(truth)]).fetchall()
@@ -60,11 +65,11 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path, required=True, help="built warehouse (marts.fct_rule_hit)")
     parser.add_argument("--truth", type=Path, required=True, help="truth/violations.csv of the same delivery")
     args = parser.parse_args()
-    print("| family | injected | found | recall | hits | false positives | suspect amount (元) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for family, injected, found, hits, fp, amount in evaluate(args.warehouse, args.truth):
+    print("| family | injected | found | recall | same amount | hits | false positives | suspect amount (元) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for family, injected, found, same, hits, fp, amount in evaluate(args.warehouse, args.truth):
         recall = LEFT_TO_RANKING.get(family) or (f"{found / injected:.1%}" if injected and hits else "—")
-        print(f"| {family} | {injected:,} | {found:,} | {recall} | {hits:,} | {fp:,} | {amount:,.2f} |")
+        print(f"| {family} | {injected:,} | {found:,} | {recall} | {same:,} | {hits:,} | {fp:,} | {amount:,.2f} |")
 
 
 if __name__ == "__main__":

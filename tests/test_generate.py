@@ -530,7 +530,8 @@ SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "nhsa"
 NEW_FAMILIES = {"drug_insutype": ("rules_drug_insutype", "drug_code"),
                 "drug_course": ("rules_drug_course", "drug_code"),
                 "item_age": ("rules_item_age", "item_code"),
-                "item_primary_secondary": ("rules_item_primary_secondary", "item_code")}
+                "item_primary_secondary": ("rules_item_primary_secondary", "item_code"),
+                "item_course": ("rules_item_course", "item_code")}
 ORIGINAL = "coalesce(f.init_feedetl_sn, '') = ''"
 
 
@@ -580,6 +581,40 @@ def test_drug_course_hits_are_exactly_the_days_beyond_the_course(con):
     counts = {(beyond, recorded): n for beyond, recorded, n in rows}
     assert counts.get((True, True), 0) > 0 and counts.get((False, False), 0) > 0   # hits and clean courses
     assert counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0
+
+
+def test_item_course_hits_are_exactly_the_days_of_use_beyond_the_course(con):
+    # the course as docs/rule-engine.md defines it: a person's run of charge days of the item (net of
+    # refunds) with breaks of at most course_gap_days; days of use after max_course_days break the rule
+    _seed(con, "rules_item_course")
+    gap = int(pd.read_csv(SEEDS.parent / "targeting" / "course_parameters.csv").set_index("rule_family")
+              .loc["item_course", "course_gap_days"])
+    rows = con.execute(f"""
+        WITH f AS (SELECT f.bkkp_sn, f.psn_no, f.hilist_code, CAST(f.fee_ocur_time AS DATE) AS d,
+                          CAST(r.max_course_days AS INTEGER) AS max_days
+                   FROM fee_list_d f JOIN rules_item_course r ON r.item_code = f.hilist_code
+                   WHERE {ORIGINAL} AND f.bkkp_sn NOT IN (SELECT init_feedetl_sn FROM fee_list_d
+                                                          WHERE coalesce(init_feedetl_sn, '') <> '')),
+             days AS (SELECT DISTINCT psn_no, hilist_code, d FROM f),
+             breaks AS (SELECT *, CASE WHEN date_diff('day', lag(d) OVER w, d) <= {gap} THEN 0 ELSE 1 END AS new_course
+                        FROM days WINDOW w AS (PARTITION BY psn_no, hilist_code ORDER BY d)),
+             courses AS (SELECT *, sum(new_course) OVER (PARTITION BY psn_no, hilist_code ORDER BY d) AS course
+                         FROM breaks),
+             numbered AS (SELECT *, row_number() OVER (PARTITION BY psn_no, hilist_code, course ORDER BY d) AS day_no
+                          FROM courses)
+        SELECT numbered.day_no > f.max_days AS beyond, t.bkkp_sn IS NOT NULL AS recorded, count(*)
+        FROM f JOIN numbered USING (psn_no, hilist_code, d)
+        LEFT JOIN truth t ON t.bkkp_sn = f.bkkp_sn AND t.violation_type = 'item_course'
+        GROUP BY ALL""").fetchall()
+    counts = {(beyond, recorded): n for beyond, recorded, n in rows}
+    assert counts.get((True, True), 0) > 0 and counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0
+    # clean courses of the same items: persons who never break it, so the item alone is no signal
+    clean_persons = q1(con, """
+        WITH hit AS (SELECT t.psn_no, f.hilist_code FROM truth t JOIN fee_list_d f USING (bkkp_sn)
+                     WHERE t.violation_type = 'item_course')
+        SELECT count(DISTINCT psn_no) FROM fee_list_d
+        WHERE hilist_code IN (SELECT hilist_code FROM hit) AND psn_no NOT IN (SELECT psn_no FROM hit)""")
+    assert clean_persons > 0
 
 
 def test_item_age_hits_are_patients_past_working_age_and_all_are_recorded(con):

@@ -16,7 +16,7 @@ from tests.db import query
 
 LINE_FAMILIES = ["drug_sex", "item_sex", "drug_age", "item_age", "drug_institution_level", "drug_visit_type",
                  "item_repeat_charge", "item_frequency", "item_period", "drug_insutype", "drug_course",
-                 "item_primary_secondary", "upcoding"]
+                 "item_primary_secondary", "item_course", "upcoding"]
 BEHAVIOUR_FAMILIES = ["split_admission", "ghost_bed", "outpatient_during_stay", "same_day_multi_institution",
                       "claim_after_death", "low_standard_admission", "pharmacy_hoarding"]
 HIT_COLUMNS = ["rule_id", "rule_family", "result_type", "bkkp_sn", "related_bkkp_sn", "setl_id", "mdtrt_id",
@@ -64,6 +64,37 @@ def test_rules_hit_no_line_or_visit_the_truth_does_not_list(truth, hits):
     assert extra.empty, extra[["rule_id", "mdtrt_id", "bkkp_sn", "evidence_zh"]].head().to_string()
 
 
+def test_every_found_truth_case_carries_its_hits_suspect_amount_exactly(truth, hits):
+    # one amount convention (docs/rule-engine.md): the truth's amount is fct_rule_hit's suspect_amt
+    keyed = hits.assign(bkkp_sn=hits["bkkp_sn"].fillna(""))
+    found = truth.merge(keyed, on=["rule_id", "mdtrt_id", "bkkp_sn"], suffixes=("", "_hit"))
+    assert set(found["violation_type"]) == set(LINE_FAMILIES + BEHAVIOUR_FAMILIES)
+    differ = found[[Decimal(a) != amt for a, amt in zip(found["amount"], found["suspect_amt"])]]
+    assert differ.empty, differ[["violation_type", "rule_id", "bkkp_sn", "mdtrt_id", "amount", "suspect_amt"]].head(10)
+
+
+def test_course_hits_name_an_earlier_line_of_the_same_item_and_person_as_the_course_start(demo_warehouse):
+    rows = query(demo_warehouse, """
+        select h.rule_family, first.hilist_code = h.hilist_code and first.psn_no = h.psn_no
+                              and first.fee_date < h.hit_date
+        from marts.fct_rule_hit h join intermediate.int_rule_lines first on first.bkkp_sn = h.related_bkkp_sn
+        where h.rule_family in ('drug_course', 'item_course')""")
+    assert {family for family, _ in rows} == {"drug_course", "item_course"}
+    assert all(ok for _, ok in rows)
+
+
+def test_secondary_operation_hit_is_the_cheaper_operation_of_its_group_that_day(demo_warehouse):
+    rows = query(demo_warehouse, """
+        select main.pric > line.pric and main.mdtrt_id = h.mdtrt_id and main.fee_date = h.hit_date
+               and h.suspect_amt = cast(line.inscp_amt * (1 - r.secondary_fee_ratio) as decimal(18, 2))
+        from marts.fct_rule_hit h
+        join intermediate.int_rule_lines line on line.bkkp_sn = h.bkkp_sn
+        join intermediate.int_rule_lines main on main.bkkp_sn = h.related_bkkp_sn
+        join seeds.rules_item_primary_secondary r on r.rule_id = h.rule_id
+        where h.rule_family = 'item_primary_secondary'""")
+    assert rows and all(ok for (ok,) in rows)
+
+
 def test_repeat_charge_hit_names_the_main_line_as_evidence(demo_warehouse):
     rows = query(demo_warehouse, """
         select h.rule_id, main.hilist_code, pairs.main_item_code, main.fee_date = h.hit_date
@@ -100,7 +131,8 @@ def test_restriction_hits_are_definite_and_carry_the_whole_line(demo_warehouse):
     rows = query(demo_warehouse, """
         select h.result_type, h.suspect_amt = l.inscp_amt, h.evidence_zh
         from marts.fct_rule_hit h join intermediate.int_rule_lines l on l.bkkp_sn = h.bkkp_sn
-        where h.rule_family in ('drug_sex', 'item_sex', 'drug_age', 'drug_institution_level', 'drug_visit_type')""")
+        where h.rule_family in ('drug_sex', 'item_sex', 'drug_age', 'drug_institution_level', 'drug_visit_type',
+                                'drug_insutype')""")
     assert rows
     assert all(kind == "明确" and whole for kind, whole, _ in rows)
     sex = [e for *_, e in rows if "性患者使用限" in e]

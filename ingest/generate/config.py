@@ -129,6 +129,12 @@ ITEM_AGE_STAY_RATE_FRAUD = 0.15          # ortho/neuro stays of persons ≥62 wi
 ITEM_AGE_STAY_RATE_BACKGROUND = 0.005
 SECONDARY_OP_RATE_FRAUD = 0.5            # 胆囊切除术 stays with a second 肝胆 operation at full price
 SECONDARY_OP_RATE_BACKGROUND = 0.15
+# 门诊康复 after a neuro/ortho stay at a local hospital or 卫生院: one series of outpatient 康复医学科
+# visits (every 1-2 days) with a 30-day training item (两库 8-3); over-long series break the course.
+ITEM_COURSE_SERIES_RATE_FRAUD = 0.5      # stays followed by a series longer than the course
+ITEM_COURSE_SERIES_RATE_BACKGROUND = 0.03
+ITEM_COURSE_LEGIT_RATE = 0.15            # stays followed by a series within the course (clean)
+ITEM_COURSE_OVER_EXTRA_DAYS = (5, 16)    # days of use beyond the course in an over-long series ([lo, hi))
 OTP_DURING_STAY_RATE = 0.01
 MULTI_INSTITUTION_DAY_RATE = 0.002       # persons-years with a same-day ≥3-institution cluster
 POST_DEATH_SHARE = 0.08                  # share of deceased persons with claims after death

@@ -275,6 +275,8 @@ ZH01AAB0066010100716|疤痕止痒软化膏|101|11|02|28|drug_injury|0.1|工伤�
 XB01AXA223B002010100156|奥扎格雷钠注射液|101|09|02|16|drug_course|0.1|限新发的急性血栓性脑梗死，支付不超过14天||course|batch6-drug_course-00003
 003402000320000|职业功能训练|201|05|02|40|rehab_work|0.1|||working_age|batch8-2-item_age-00001
 003310060110000|胆总管探查T管引流术|201|06|01|1500|op_2nd_hepatobiliary||||secondary|batch2-item_primary_secondary-00223
+003402000230000|电动起立床训练|201|05|02|30|rehab_course|0.1|||course|batch8-3-item_course-00006
+003402000210000|减重支持系统训练|201|05|02|50|rehab_course|0.1|||course|batch8-3-item_course-00004
 """
 
 

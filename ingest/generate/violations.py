@@ -19,7 +19,7 @@ from . import config as C
 from . import reference as R
 from .catalogue import Catalogue
 from .fees import Lines, line_amounts, unit_price
-from .institutions import COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
+from .institutions import CITY, COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
 from .persons import OPEN, Persons
 from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
 from .visits import (DEPT_CODES, DIAG3_ID, DIAG_THEME, K_CHRONIC, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS,
@@ -29,12 +29,12 @@ from .visits import (DEPT_CODES, DIAG3_ID, DIAG_THEME, K_CHRONIC, K_DIALYSIS, K_
 
 # Line-level violation codes (Lines.viol).
 (L_DRUG_SEX, L_DRUG_AGE, L_DRUG_LEVEL, L_DRUG_VISIT, L_ITEM_SEX, L_REPEAT, L_FREQ, L_PERIOD, L_UPCODE,
- L_INSUTYPE, L_DRUG_COURSE, L_ITEM_AGE, L_SECONDARY) = range(1, 14)
+ L_INSUTYPE, L_DRUG_COURSE, L_ITEM_AGE, L_SECONDARY, L_ITEM_COURSE) = range(1, 15)
 LINE_TYPES = {L_DRUG_SEX: "drug_sex", L_DRUG_AGE: "drug_age", L_DRUG_LEVEL: "drug_institution_level",
               L_DRUG_VISIT: "drug_visit_type", L_ITEM_SEX: "item_sex", L_REPEAT: "item_repeat_charge",
               L_FREQ: "item_frequency", L_PERIOD: "item_period", L_UPCODE: "upcoding",
               L_INSUTYPE: "drug_insutype", L_DRUG_COURSE: "drug_course", L_ITEM_AGE: "item_age",
-              L_SECONDARY: "item_primary_secondary"}
+              L_SECONDARY: "item_primary_secondary", L_ITEM_COURSE: "item_course"}
 VISIT_TYPES = {V_SPLIT: ("split_admission", "behav-split_admission"),
                V_GHOST_BED: ("ghost_bed", "behav-ghost_bed"),
                V_OTP_DURING_STAY: ("outpatient_during_stay", "behav-otp_during_stay"),
@@ -49,11 +49,20 @@ FREQ_RULE_IDS = {"001102000050000": "batch8-1-item_frequency-00002", "0011070000
                  "001201000050000": "batch8-1-item_frequency-00013", "003107010220000": "batch8-1-item_frequency-00039",
                  "003107010280000": "batch8-1-item_frequency-00043"}
 REPEAT_RULE_IDS = {"003110000060000": "batch7-item_repeat-00329", "003205000010000": "batch7-item_repeat-00352"}
+FREQ_DAILY_LIMITS = {"003107010220000": 24, "003107010280000": 24}    # hours a day (batch 8-1); the others 1 a day
 # Rule parameters of the injected-only families (dbt_project/seeds/nhsa: batch6-drug_course-00003,
 # batch8-2-item_age-00001, batch2-item_primary_secondary-00223).
 DRUG_COURSE_MAX_DAYS = 14
 WORKING_AGE_MAX = 60
 SECONDARY_FEE_RATIO = 0.5
+ITEM_COURSE_MAX_DAYS = 30        # batch8-3-item_course-00004 减重支持系统训练, -00006 电动起立床训练
+ITEM_COURSE_GAP_DAYS = 30        # a longer break starts a new course (seeds/targeting/course_parameters.csv)
+REHAB_DEPT = DEPT_CODES.index("A21")     # 康复医学科: only the 门诊康复 series below uses it
+# 超量开药 as fct_rule_hit measures it (seeds/targeting: behaviour_rules behav-pharmacy_hoarding, drug_days_supply):
+# days of supply of one drug bought outside a stay in a rolling 30-day window above 30 × 1.2 days.
+HOARDING_WINDOW_DAYS = 30
+HOARDING_TOLERANCE = 1.2
+HOARDING_DAYS_PER_UNIT = 7.5             # one insulin pen (drug_dm_inj)
 
 
 @dataclass
@@ -231,7 +240,39 @@ def inject_visits(v: Visits, p: Persons, inst: Institutions, per: Period, plan: 
         ok = (day >= lo[r]) & (day < hi[r])
         r, day = r[ok], day[ok]
         parts.append(_otp_visit(hp[r], np.full(len(r), plan.hoard), day, rng, K_PHARM, V_HOARDING))
+    parts.append(_rehab_series(v, p, inst, per, plan, rng))
     return resolve_conflicts(Visits.concat(parts))
+
+
+def _rehab_series(v: Visits, p: Persons, inst: Institutions, per: Period, plan: Plan,
+                  rng: np.random.Generator) -> Visits:
+    """门诊康复: after a neuro/ortho stay at a local hospital or 卫生院, one series per person of
+    outpatient 康复医学科 visits at that hospital every 1-2 days (inject_lines bills a 两库 8-3
+    training item on each); at the rule-hit hospitals more series run beyond the 30-day course."""
+    theme = DIAG_THEME[np.maximum(v.diag, 0)]
+    cand = ((v.kind == K_IPT) & (v.viol == 0) & ~np.isin(v.inst, plan.legit)
+            & np.isin(theme, [THEMES.index("neuro"), THEMES.index("ortho")])
+            & np.isin(inst.lclass[v.inst], [TOWNSHIP, COUNTY, CITY]))
+    p_over = np.where(np.isin(v.inst, plan.rules + plan.split), C.ITEM_COURSE_SERIES_RATE_FRAUD,
+                      C.ITEM_COURSE_SERIES_RATE_BACKGROUND)
+    u = rng.random(len(v))
+    s = np.flatnonzero(cand & (u < p_over + C.ITEM_COURSE_LEGIT_RATE))
+    s = s[np.lexsort((v.bday[s], v.psn[s]))]
+    s = s[np.r_[True, v.psn[s][1:] != v.psn[s][:-1]]] if len(s) else s     # after the person's first stay
+    n = np.where(u[s] < p_over[s], ITEM_COURSE_MAX_DAYS + rng.integers(*C.ITEM_COURSE_OVER_EXTRA_DAYS, len(s)),
+                 rng.integers(6, ITEM_COURSE_MAX_DAYS + 1, len(s)))
+    r = np.repeat(np.arange(len(s)), n)
+    k = grouped_arange(n)
+    step = np.where(k == 0, rng.integers(1, 4, len(r)), 1 + (rng.random(len(r)) < 0.25))
+    done = np.cumsum(step)
+    first = np.arange(len(r)) - k
+    day = v.eday[s][r] + done - (done - step)[first]          # first visit 1-3 days after discharge
+    _, hi = _window(p, v.psn[s][r], per)
+    r, day = r[day < hi], day[day < hi]
+    bsec = day * DAY_S + rng.integers(8 * 3600, 16 * 3600, len(r))
+    esec = bsec + rng.integers(1800, 5400, len(r))
+    return Visits.make(v.psn[s][r], v.inst[s][r], K_OTP, day, day, bsec, esec, v.diag[s][r], -1, REHAB_DEPT,
+                       40.0 * np.exp(rng.normal(0, 0.3, len(r))))
 
 
 def during_stay_days(v: Visits, eligible: np.ndarray, rate: float,
@@ -351,6 +392,7 @@ def inject_lines(lines: Lines, v: Visits, p: Persons, inst: Institutions, cat: C
     add(ol, pool("drug_tcm_iv_lv2")[0], 0, 2.0, L_DRUG_LEVEL)
 
     _course_age_secondary(add, v, age, days, stay, rules_inst, cat, rng)
+    _rehab_courses(add, v, clean_v, cat)
     # 限定保险类型 (batch 3): a 工伤-only drug billed to 医保 (every insured person is 职工/居民 医保).
     amb = np.flatnonzero(np.isin(v.kind, [K_OTP, K_PHARM]) & clean_v & ~legit)
     p_ins = np.where(np.isin(v.inst[amb], plan.rules), C.INSUTYPE_VISIT_RATE_FRAUD, C.INSUTYPE_VISIT_RATE_BACKGROUND)
@@ -438,6 +480,22 @@ def _course_age_secondary(add, v: Visits, age: np.ndarray, days: np.ndarray,
     add(s, cat.pool("op_2nd_hepatobiliary")[0], np.minimum(1, days[s] - 1), 1.0, L_SECONDARY)
 
 
+def _rehab_courses(add, v: Visits, clean_v: np.ndarray, cat: Catalogue) -> None:
+    """限定支付疗程 of items (8-3): the training item of every 门诊康复 visit (_rehab_series), one of the
+    30-day items per person; days of use after the course are marked, which keeps their visits out of
+    refunds. The truth recounts the days on the settled lines (_truth_codes)."""
+    rv = np.flatnonzero((v.kind == K_OTP) & (v.dept == REHAB_DEPT) & clean_v)
+    rv = rv[np.lexsort((v.bday[rv], v.psn[rv]))]
+    pos = np.arange(len(rv))
+    first = np.r_[True, v.psn[rv][1:] != v.psn[rv][:-1]] if len(rv) else np.zeros(0, bool)
+    use_day = pos - np.maximum.accumulate(np.where(first, pos, 0)) + 1
+    items = cat.pool("rehab_course")
+    entry = items[v.psn[rv] % len(items)]
+    late = use_day > ITEM_COURSE_MAX_DAYS
+    add(rv[~late], entry[~late], 0, 1.0, 0)
+    add(rv[late], entry[late], 0, 1.0, L_ITEM_COURSE)
+
+
 def _price(cat: Catalogue, inst: Institutions, v: Visits, vis: np.ndarray, ent: np.ndarray) -> np.ndarray:
     return unit_price(cat, inst.lclass[v.inst[vis]], ent)
 
@@ -474,22 +532,24 @@ class Truth:
                 "fixmedins_code": take_str(inst.code, v.inst[vi]), "psn_no": p.psn_no.take(pa.array(v.psn[vi])),
                 "mdtrt_id": ids.mdtrt.take(pa.array(vi)), "setl_id": ids.setl.take(pa.array(vi)),
                 "bkkp_sn": pa.nulls(len(vi), pa.string()),
-                "amount": money(s.medfee[vi]).cast(pa.string()),
+                "amount": money(np.where(codes == V_HOARDING, _over_supply(st, v, cat, vi), s.medfee[vi])).cast(pa.string()),
                 "note": take_str([notes[c] for c in range(1, 9)], codes - 1)}))
         # Line level.
         L = st.lines
-        li = np.flatnonzero(L.viol > 0)
+        viol = _truth_codes(st, v, cat)
+        li = np.flatnonzero(viol > 0)
         if len(li):
-            code = L.viol[li]
+            code = viol[li]
             ent = L.entry[li]
             a = line_amounts(L.take(li), cat)
             up = code == L_UPCODE
             dom = _price(cat, inst, v, L.visit[li], np.full(len(li), cat.pool("cons_ortho")[0]))
             diff = np.rint((L.pric4[li] - dom) * L.cnt4[li] / 1e6).astype(np.int64)
-            amount = np.where(up, diff, a.total)
-            # Families added for issue 7 follow domain.md §3.3: the 医保范围 amount (inscp), and for a
-            # secondary operation only the part above the discounted price.
-            amount = np.where(code >= L_INSUTYPE, a.inscp, amount)
+            # The suspect amount of fct_rule_hit (domain.md §3.3, docs/rule-engine.md): the line's
+            # 医保范围 amount (inscp); for 超频次 only its part above the daily limit, for a secondary
+            # operation the part above the discounted price.
+            amount = np.where(up, diff, a.inscp)
+            amount = np.where(code == L_FREQ, _frequency_excess(st, v, cat, li, a.inscp), amount)
             excess = round_half_away(a.inscp * round((1 - SECONDARY_FEE_RATIO) * 10_000), 10_000)
             amount = np.where(code == L_SECONDARY, excess, amount)
             rid = np.array([e.rule_id or "" for e in cat.entries], dtype=object)[ent]
@@ -497,13 +557,13 @@ class Truth:
             rid = np.where(code == L_FREQ, [FREQ_RULE_IDS.get(c, "") for c in codes_], rid)
             rid = np.where(code == L_REPEAT, [REPEAT_RULE_IDS.get(c, "") for c in codes_], rid)
             rid = np.where(up, "behav-upcoding", rid)
-            note = np.array([LINE_TYPES[c] for c in range(1, 14)], dtype=object)[code - 1]
+            note = np.array([LINE_TYPES[c] for c in range(1, len(LINE_TYPES) + 1)], dtype=object)[code - 1]
             names = np.array([e.name for e in cat.entries], dtype=object)[ent]
             note = np.where(up, "imported plate billed where a domestic one was used",
                             np.char.add(np.char.add(note.astype(str), ": "), names.astype(str)))
             vis = L.visit[li]
             self.rows.append(pa.table({
-                "violation_type": take_str([LINE_TYPES[c] for c in range(1, 14)], code - 1),
+                "violation_type": take_str([LINE_TYPES[c] for c in range(1, len(LINE_TYPES) + 1)], code - 1),
                 "rule_id": pa.array(rid.tolist(), pa.string()),
                 "fixmedins_code": take_str(inst.code, v.inst[vis]), "psn_no": p.psn_no.take(pa.array(v.psn[vis])),
                 "mdtrt_id": ids.mdtrt.take(pa.array(vis)), "setl_id": ids.setl.take(pa.array(st.line_setl[li])),
@@ -519,3 +579,79 @@ class Truth:
             t = pa.table({c: pa.array([], pa.string()) for c in TRUTH_COLUMNS})
         pacsv.write_csv(t.select(TRUTH_COLUMNS), out / "violations.csv")
 
+
+
+def _net_lines(st) -> np.ndarray:
+    """The settled lines the rules see: neither refund rows nor the lines they cancel."""
+    net = st.lines.cnt4 > 0
+    net[st.line_refund_of[st.line_refund_of >= 0]] = False
+    return net
+
+
+def _truth_codes(st, v: Visits, cat: Catalogue) -> np.ndarray:
+    """Line violation codes of the truth: as injected, except item courses (8-3), recounted on the
+    settled lines as fct_rule_hit counts them (a person's run of charge days of the item, breaks of at
+    most ITEM_COURSE_GAP_DAYS; days of use after ITEM_COURSE_MAX_DAYS), since a refunded visit
+    before the limit moves the days after it."""
+    L = st.lines
+    code = np.where(L.viol == L_ITEM_COURSE, 0, L.viol).astype(np.int8)
+    ci = np.flatnonzero(_net_lines(st) & np.isin(L.entry, cat.pool("rehab_course")))
+    if len(ci) == 0:
+        return code
+    psn, ent, day = v.psn[L.visit[ci]], L.entry[ci], L.sec[ci] // DAY_S
+    o = np.lexsort((day, ent, psn))
+    ci, psn, ent, day = ci[o], psn[o], ent[o], day[o]
+    gap = np.r_[0, np.diff(day)]
+    new_course = np.r_[True, (psn[1:] != psn[:-1]) | (ent[1:] != ent[:-1])] | (gap > ITEM_COURSE_GAP_DAYS)
+    k = np.cumsum(new_course | (gap > 0))
+    pos = np.arange(len(ci))
+    use_day = k - k[np.maximum.accumulate(np.where(new_course, pos, 0))] + 1
+    code[ci[use_day > ITEM_COURSE_MAX_DAYS]] = L_ITEM_COURSE
+    return code
+
+
+def _frequency_excess(st, v: Visits, cat: Catalogue, li: np.ndarray, inscp: np.ndarray) -> np.ndarray:
+    """In-scope amount (fen) of lines li above their item's daily limit, allotted as fct_rule_hit does:
+    a person-day's allowance goes to the smallest lines first, then the earliest, then by 记账流水号;
+    the rest of the day's quantity is excess. inscp: the in-scope amounts of lines li."""
+    L = st.lines
+    limit4 = np.zeros(len(cat.entries), np.int64)
+    for c in FREQ_RULE_IDS:
+        limit4[cat.idx(c)] = FREQ_DAILY_LIMITS.get(c, 1) * 10_000
+    fi = np.flatnonzero(_net_lines(st) & (limit4[L.entry] > 0))
+    if len(fi) == 0:
+        return np.zeros(len(li), np.int64)
+    psn, day = v.psn[L.visit[fi]], L.sec[fi] // DAY_S
+    o = np.lexsort((fi, L.sec[fi], L.cnt4[fi], L.entry[fi], day, psn))
+    fi, psn, day = fi[o], psn[o], day[o]
+    cnt = L.cnt4[fi]
+    new = np.r_[True, (psn[1:] != psn[:-1]) | (day[1:] != day[:-1]) | (L.entry[fi][1:] != L.entry[fi][:-1])]
+    run = np.cumsum(cnt)
+    start = np.maximum.accumulate(np.where(new, np.arange(len(fi)), 0))
+    run = run - run[start] + cnt[start]
+    excess = np.zeros(len(L), np.int64)
+    excess[fi] = np.maximum(run - np.maximum(run - cnt, limit4[L.entry[fi]]), 0)
+    return round_half_away(inscp * excess[li], L.cnt4[li])
+
+
+def _over_supply(st, v: Visits, cat: Catalogue, vi: np.ndarray) -> np.ndarray:
+    """In-scope amount (fen) of visits vi above the 超量开药 tolerance, as fct_rule_hit measures it: for
+    each take-home purchase of the hoarded drug, the days of supply the person bought in the window
+    ending with it (earlier purchases first) above window × tolerance, at most its own days, as a
+    share of its in-scope amount; summed per visit."""
+    L = st.lines
+    hi = np.flatnonzero(_net_lines(st) & (L.entry == cat.pool("drug_dm_inj")[0]) & ~np.isin(v.kind[L.visit], STAY_KINDS))
+    per_visit = np.zeros(len(v), np.int64)
+    if len(hi):
+        psn, day = v.psn[L.visit[hi]], L.sec[hi] // DAY_S
+        o = np.lexsort((hi, L.sec[hi], psn))
+        hi, psn, day = hi[o], psn[o], day[o]
+        supply = L.cnt4[hi] * round(HOARDING_DAYS_PER_UNIT * 10)        # days × 100,000
+        done = np.cumsum(supply)
+        key = psn * 1_000_000 + day
+        lo = np.searchsorted(key, key - (HOARDING_WINDOW_DAYS - 1), "left")
+        window = done - np.r_[0, done][lo]
+        over = np.clip(window - round(HOARDING_WINDOW_DAYS * HOARDING_TOLERANCE * 100_000), 0, supply)
+        inscp = line_amounts(L.take(hi), cat).inscp
+        np.add.at(per_visit, L.visit[hi], round_half_away(inscp * over, np.maximum(supply, 1)))
+    return per_visit[vi]
