@@ -169,6 +169,22 @@ def test_unknown_filters_in_the_url_fall_back_to_the_defaults(warehouse):
     assert values["targeting-inst"] == targeting.ranked_institutions(period)["fixmedins_code"].iloc[0]
 
 
+def test_a_bad_roster_or_share_is_a_clear_message_and_nothing_is_saved(warehouse, tmp_path):
+    import base64
+    import sys
+
+    _page_layout()
+    page = sys.modules["pages.targeting"]
+    period = latest_period(warehouse)
+    no_names = "data:text/csv;base64," + base64.b64encode("inspector_id\nJ001\n".encode()).decode()
+    message, *rest = page._draw(1, period, 10, ["type"], [], 7, 2, no_names)
+    assert "抽取未完成" in str(message) and "name" in str(message)
+    assert all(r is dash.no_update for r in rest)
+    message, *_ = page._draw(1, period, 0, ["type"], [], 7, 2, None)
+    assert "抽取比例须在 1%–100% 之间" in str(message)
+    assert not (tmp_path / "data" / "draws").exists()
+
+
 def _walk(component):
     yield component
     children = getattr(component, "children", None)
@@ -292,6 +308,17 @@ def test_clicking_a_row_shows_its_components_hits_and_claims_and_exports_the_cas
     assert set(_column(dash_duo, "targeting-cases-table", "setl_id")) <= set(lines["setl_id"].astype(str))
     hits = graph_data(dash_duo, "targeting-hits-chart")
     assert sum(sum(t["x"]) for t in hits) == pytest.approx(float(lines["suspect_amt"].sum()), rel=1e-6)
+
+    # the picker drills too
+    def label(row) -> str:
+        return f"{row['risk_rank']}. {row['fixmedins_name']}（{row['fixmedins_code']}）· {row['risk_level_zh']}风险"
+
+    top = ranked.iloc[0]
+    dash_duo.select_dcc_dropdown("#targeting-inst", value=label(top))
+    dash_duo.wait_for_text_to_equal("#targeting-inst-name", top["fixmedins_name"], timeout=20)
+    wait_for(lambda: _query(dash_duo).get("inst") == top["fixmedins_code"], message="picked institution in the URL")
+    dash_duo.select_dcc_dropdown("#targeting-inst", value=label(second))
+    dash_duo.wait_for_text_to_equal("#targeting-inst-name", second["fixmedins_name"], timeout=20)
 
     dash_duo.find_element("#targeting-cases-export").click()
     target = wait_for(lambda: next(Path(dash_duo.download_path).glob("*.xlsx"), None), message="case XLSX")
