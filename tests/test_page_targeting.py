@@ -13,6 +13,7 @@ import dash
 import duckdb
 import pandas as pd
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard import formatting as fmt
 from tests.browser import graph_data, mart, wait_for
@@ -317,6 +318,14 @@ def test_clicking_a_row_shows_its_components_hits_and_claims_and_exports_the_cas
     dash_duo.select_dcc_dropdown("#targeting-inst", value=label(top))
     dash_duo.wait_for_text_to_equal("#targeting-inst-name", top["fixmedins_name"], timeout=20)
     wait_for(lambda: _query(dash_duo).get("inst") == top["fixmedins_code"], message="picked institution in the URL")
+    dash_duo.select_dcc_dropdown("#targeting-inst", value=label(second))
+    dash_duo.wait_for_text_to_equal("#targeting-inst-name", second["fixmedins_name"], timeout=20)
+    # and so does a click on a bar of the ranking chart (the top bar: the riskiest)
+    dash_duo.driver.execute_script("document.querySelector('#targeting-rank-chart').scrollIntoView();")
+    bars = dash_duo.find_elements("#targeting-rank-chart .point path")
+    top_bar = min(bars, key=lambda bar: bar.location["y"])
+    ActionChains(dash_duo.driver).move_to_element(top_bar).click().perform()
+    dash_duo.wait_for_text_to_equal("#targeting-inst-name", top["fixmedins_name"], timeout=20)
     dash_duo.select_dcc_dropdown("#targeting-inst", value=label(second))
     dash_duo.wait_for_text_to_equal("#targeting-inst-name", second["fixmedins_name"], timeout=20)
 
