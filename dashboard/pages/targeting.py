@@ -403,11 +403,11 @@ def _record_view(result, path) -> html.Div:
 def layout(period: str | None = None, type: str | None = None, group: str | None = None,
            family: str | None = None, area: str | None = None, inst: str | None = None, **_query) -> html.Div:
     try:
-        periods = data.risk_periods()
-        if not periods:
-            return unavailable("数据仓库中还没有机构风险排序数据（fct_institution_risk 为空），请先构建数据仓库。", PAGE)
-        period = period if period in periods else periods[0]
         with session():
+            periods = data.risk_periods()
+            if not periods:
+                return unavailable("数据仓库中还没有机构风险排序数据（fct_institution_risk 为空），请先构建数据仓库。", PAGE)
+            period = period if period in periods else periods[0]
             options = _filter_options(data.filter_options(period))
             inst_type = _pick(type, options["inst_type"], ALL)
             peer_group = _pick(group, options["peer_group"], ALL)
