@@ -149,7 +149,7 @@ def _kpis(ranked: pd.DataFrame, n_all: int, period: str, selective: bool) -> lis
                  card_id=f"{PAGE}-kpi-count"),
         kpi_card("高风险机构", f"{fmt.count(high)} 家", "风险等级为“高”的机构（阈值见风险等级参数表）",
                  color="red" if high else None, card_id=f"{PAGE}-kpi-high"),
-        kpi_card("违规金额", fmt.money(hit_amt), f"列表机构{what}规则命中可疑金额合计",
+        kpi_card("违规金额", fmt.money(hit_amt), f"列表机构{what}规则命中涉嫌违规金额合计",
                  card_id=f"{PAGE}-kpi-amount"),
         kpi_card("违规金额占基金支付", fmt.percent(hit_amt / fund_pay if fund_pay else None, 2),
                  f"列表机构基金支付 {fmt.money(fund_pay)}", card_id=f"{PAGE}-kpi-ratio"),
