@@ -320,7 +320,10 @@ def _inpatient(b: Builder, vis: np.ndarray, theme: np.ndarray) -> None:
     mild_short = np.isin(v.diag[vis], MILD_DIAG_IDX) & (D <= 3) & ~low
     lab_share = np.where(low, 0.55, np.where(mild_short, 0.25, 0.40))
     img_share = np.where(low, 0.45, np.where(mild_short, 0.20, 0.30))
-    nl = np.where(ghost, 0, np.clip(np.round(other * lab_share / lab_price), 4, 45)).astype(np.int64)
+    # At least 4 labs, but 1 on a clean short mild stay: 4 random labs (BNP, cultures) on a cheap day
+    # stay could reach the 低标准入院 share of 检查/化验 (60 %).
+    nl = np.where(ghost, 0, np.clip(np.round(other * lab_share / lab_price), np.where(mild_short, 1, 4), 45))
+    nl = nl.astype(np.int64)
     r = np.repeat(np.arange(n), nl)
     lab_day = np.where(rng.random(len(r)) < 0.5, 0, (rng.random(len(r)) * D[r]).astype(np.int64))
     b.add(vis[r], b.pick("lab", len(r)), lab_day, 1.0)

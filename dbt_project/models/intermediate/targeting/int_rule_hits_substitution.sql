@@ -1,9 +1,10 @@
 -- 串换 (substitution) pattern rule: for each group of seeds/targeting/substitution_groups.csv (a
 -- low-priced item and its high-priced variant), an institution whose high-priced share of the
 -- group's lines exceeds its peer group's (the other institutions of the same
--- dim_institutions.peer_group, else all others) by min_share_excess of behaviour_rules is a
--- suspect. Its share counts at the lower bound of its Wilson interval (confidence_z), so a few
--- lines that happen to be all high-priced are not enough; each of its high-priced lines is a hit, for the price difference to the low-priced item
+-- dim_institutions.peer_group, else all others) by min_share_excess of behaviour_rules, and
+-- would bill that many high-priced lines with a chance of at most max_p_value if it billed like its
+-- peers, is a suspect (so three imported plates of three at a hospital whose peers bill a quarter
+-- imported are not enough); each of its high-priced lines is a hit, for the price difference to the low-priced item
 -- (its average unit price in the peer group) × quantity. The peer group is defined once, in
 -- dim_institutions.
 with
@@ -86,19 +87,17 @@ all_mix as (
 ),
 
 -- the institution against the others of its peer group (all other institutions when it is alone)
-shares as (
+peers as (
 
     select
         institution_mix.*,
         1.0 * institution_mix.high_lines / institution_mix.group_lines                 as high_share,
-        case
-            when peer_mix.group_lines > institution_mix.group_lines
-                then 1.0 * (peer_mix.high_lines - institution_mix.high_lines)
-                     / (peer_mix.group_lines - institution_mix.group_lines)
-            when all_mix.group_lines > institution_mix.group_lines
-                then 1.0 * (all_mix.high_lines - institution_mix.high_lines)
-                     / (all_mix.group_lines - institution_mix.group_lines)
-        end                                                                             as peer_share
+        case when peer_mix.group_lines > institution_mix.group_lines
+             then peer_mix.high_lines - institution_mix.high_lines
+             else all_mix.high_lines - institution_mix.high_lines end                  as peer_high_lines,
+        case when peer_mix.group_lines > institution_mix.group_lines
+             then peer_mix.group_lines - institution_mix.group_lines
+             else all_mix.group_lines - institution_mix.group_lines end                as peer_group_lines
     from institution_mix
     inner join peer_mix
         on institution_mix.group_id = peer_mix.group_id
@@ -108,28 +107,59 @@ shares as (
 
 ),
 
--- lower bound of the Wilson score interval of the institution's share
-bounded as (
+-- the peers' share with half a line added to each side (Jeffreys), so a share of 0 of 12 lines
+-- is small but not impossible
+shares as (
 
     select
-        shares.*,
-        rules.rule_id,
-        rules.rule_family,
-        rules.result_type,
-        rules.min_share_excess,
-        (high_share + rules.confidence_z * rules.confidence_z / (2 * group_lines)
-         - rules.confidence_z * sqrt(high_share * (1 - high_share) / group_lines
-                                     + rules.confidence_z * rules.confidence_z / (4 * group_lines * group_lines)))
-        / (1 + rules.confidence_z * rules.confidence_z / group_lines)                   as high_share_low
+        peers.*,
+        (peer_high_lines + 0.5) / (peer_group_lines + 1)                              as peer_share
+    from peers
+
+),
+
+-- chance of at least this many high-priced lines among the institution's lines if it billed like
+-- its peers (binomial upper tail)
+tail_terms as (
+
+    select
+        group_id,
+        fixmedins_code,
+        group_lines,
+        peer_share,
+        unnest(range(cast(high_lines as bigint), cast(group_lines as bigint) + 1))       as high_count
     from shares
-    cross join rules
+
+),
+
+tails as (
+
+    select
+        group_id,
+        fixmedins_code,
+        sum(exp(lgamma(group_lines + 1) - lgamma(high_count + 1) - lgamma(group_lines - high_count + 1)
+                + high_count * ln(peer_share) + (group_lines - high_count) * ln(1 - peer_share)))
+                                                                                        as p_value
+    from tail_terms
+    group by group_id, fixmedins_code
 
 ),
 
 suspects as (
 
-    select * from bounded
-    where high_share_low - coalesce(peer_share, 0) >= min_share_excess
+    select
+        shares.*,
+        tails.p_value,
+        rules.rule_id,
+        rules.rule_family,
+        rules.result_type
+    from shares
+    inner join tails
+        on shares.group_id = tails.group_id
+       and shares.fixmedins_code = tails.fixmedins_code
+    inner join rules
+        on shares.high_share - shares.peer_share >= rules.min_share_excess
+       and tails.p_value <= rules.max_p_value
 
 ),
 
@@ -172,12 +202,12 @@ final as (
         group_lines.group_name || '：本机构高价品种 ' || group_lines.high_name || ' 占 '
             || cast(cast(100 * suspects.high_share as decimal(5, 1)) as {{ dbt.type_string() }})
             || '%（' || cast(suspects.high_lines as {{ dbt.type_string() }}) || '/'
-            || cast(suspects.group_lines as {{ dbt.type_string() }}) || ' 条明细，置信下限 '
-            || cast(cast(100 * suspects.high_share_low as decimal(5, 1)) as {{ dbt.type_string() }})
-            || '%），同类机构（'
-            || coalesce(group_lines.peer_group_zh, group_lines.peer_group) || '）为 '
-            || cast(cast(100 * coalesce(suspects.peer_share, 0) as decimal(5, 1)) as {{ dbt.type_string() }})
-            || '%；涉嫌以 ' || group_lines.low_name || ' 串换，按差价计'             as evidence_zh
+            || cast(suspects.group_lines as {{ dbt.type_string() }}) || ' 条明细），同类机构（'
+            || coalesce(group_lines.peer_group_zh, group_lines.peer_group) || '）'
+            || cast(suspects.peer_high_lines as {{ dbt.type_string() }}) || '/'
+            || cast(suspects.peer_group_lines as {{ dbt.type_string() }}) || ' 条；按同类机构占比出现该情形的概率 '
+            || cast(cast(100 * suspects.p_value as decimal(7, 3)) as {{ dbt.type_string() }})
+            || '%，涉嫌以 ' || group_lines.low_name || ' 串换，按差价计'                   as evidence_zh
     from group_lines
     inner join suspects
         on group_lines.group_id = suspects.group_id
