@@ -568,31 +568,23 @@ def test_insutype_hits_bill_drugs_not_payable_under_the_patients_insutype_and_al
         assert recorded and amount_is_inscp
 
 
-def test_drug_course_hits_are_exactly_the_days_beyond_the_course(con):
-    _seed(con, "rules_drug_course")
-    rows = con.execute(f"""
-        WITH f AS (SELECT f.bkkp_sn, f.mdtrt_id, CAST(f.fee_ocur_time AS DATE) AS d,
-                          CAST(r.max_days AS INTEGER) AS max_days
-                   FROM fee_list_d f JOIN rules_drug_course r ON r.drug_code = f.hilist_code WHERE {ORIGINAL}),
-             ranked AS (SELECT *, dense_rank() OVER (PARTITION BY mdtrt_id ORDER BY d) AS day_no FROM f)
-        SELECT ranked.day_no > ranked.max_days AS beyond, t.bkkp_sn IS NOT NULL AS recorded, count(*)
-        FROM ranked LEFT JOIN truth t ON t.bkkp_sn = ranked.bkkp_sn AND t.violation_type = 'drug_course'
-        GROUP BY ALL""").fetchall()
-    counts = {(beyond, recorded): n for beyond, recorded, n in rows}
-    assert counts.get((True, True), 0) > 0 and counts.get((False, False), 0) > 0   # hits and clean courses
-    assert counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0
+COURSE_FAMILIES = {"drug_course": ("rules_drug_course", "drug_code", "max_days"),
+                   "item_course": ("rules_item_course", "item_code", "max_course_days")}
 
 
-def test_item_course_hits_are_exactly_the_days_of_use_beyond_the_course(con):
-    # the course as docs/rule-engine.md defines it: a person's run of charge days of the item (net of
-    # refunds) with breaks of at most course_gap_days; days of use after max_course_days break the rule
-    _seed(con, "rules_item_course")
+@pytest.mark.parametrize("kind", COURSE_FAMILIES)
+def test_course_hits_are_exactly_the_days_of_use_beyond_the_course(con, kind):
+    # the course as docs/rule-engine.md defines it: a person's run of charge days of the drug or item
+    # (net of refunds, across visits) with breaks of at most course_gap_days; the lines on days of use
+    # after the limit break the rule
+    table, col, limit = COURSE_FAMILIES[kind]
+    _seed(con, table)
     gap = int(pd.read_csv(SEEDS.parent / "targeting" / "course_parameters.csv").set_index("rule_family")
-              .loc["item_course", "course_gap_days"])
+              .loc[kind, "course_gap_days"])
     rows = con.execute(f"""
         WITH f AS (SELECT f.bkkp_sn, f.psn_no, f.hilist_code, CAST(f.fee_ocur_time AS DATE) AS d,
-                          CAST(r.max_course_days AS INTEGER) AS max_days
-                   FROM fee_list_d f JOIN rules_item_course r ON r.item_code = f.hilist_code
+                          CAST(r.{limit} AS INTEGER) AS max_days
+                   FROM fee_list_d f JOIN {table} r ON r.{col} = f.hilist_code
                    WHERE {ORIGINAL} AND f.bkkp_sn NOT IN (SELECT init_feedetl_sn FROM fee_list_d
                                                           WHERE coalesce(init_feedetl_sn, '') <> '')),
              days AS (SELECT DISTINCT psn_no, hilist_code, d FROM f),
@@ -604,14 +596,14 @@ def test_item_course_hits_are_exactly_the_days_of_use_beyond_the_course(con):
                           FROM courses)
         SELECT numbered.day_no > f.max_days AS beyond, t.bkkp_sn IS NOT NULL AS recorded, count(*)
         FROM f JOIN numbered USING (psn_no, hilist_code, d)
-        LEFT JOIN truth t ON t.bkkp_sn = f.bkkp_sn AND t.violation_type = 'item_course'
+        LEFT JOIN truth t ON t.bkkp_sn = f.bkkp_sn AND t.violation_type = '{kind}'
         GROUP BY ALL""").fetchall()
     counts = {(beyond, recorded): n for beyond, recorded, n in rows}
     assert counts.get((True, True), 0) > 0 and counts.get((True, False), 0) == 0 and counts.get((False, True), 0) == 0
-    # clean courses of the same items: persons who never break it, so the item alone is no signal
-    clean_persons = q1(con, """
+    # clean courses of the same drugs or items: persons who never break it, so the code alone is no signal
+    clean_persons = q1(con, f"""
         WITH hit AS (SELECT t.psn_no, f.hilist_code FROM truth t JOIN fee_list_d f USING (bkkp_sn)
-                     WHERE t.violation_type = 'item_course')
+                     WHERE t.violation_type = '{kind}')
         SELECT count(DISTINCT psn_no) FROM fee_list_d
         WHERE hilist_code IN (SELECT hilist_code FROM hit) AND psn_no NOT IN (SELECT psn_no FROM hit)""")
     assert clean_persons > 0

@@ -53,6 +53,7 @@ FREQ_DAILY_LIMITS = {"003107010220000": 24, "003107010280000": 24}    # hours a 
 # Rule parameters of the injected-only families (dbt_project/seeds/nhsa: batch6-drug_course-00003,
 # batch8-2-item_age-00001, batch2-item_primary_secondary-00223).
 DRUG_COURSE_MAX_DAYS = 14
+DRUG_COURSE_GAP_DAYS = 3         # a longer break starts a new course (seeds/targeting/course_parameters.csv)
 WORKING_AGE_MAX = 60
 SECONDARY_FEE_RATIO = 0.5
 ITEM_COURSE_MAX_DAYS = 30        # batch8-3-item_course-00004 减重支持系统训练, -00006 电动起立床训练
@@ -483,7 +484,7 @@ def _course_age_secondary(add, v: Visits, age: np.ndarray, days: np.ndarray,
 def _rehab_courses(add, v: Visits, clean_v: np.ndarray, cat: Catalogue) -> None:
     """限定支付疗程 of items (8-3): the training item of every 门诊康复 visit (_rehab_series), one of the
     30-day items per person; days of use after the course are marked, which keeps their visits out of
-    refunds. The truth recounts the days on the settled lines (_truth_codes)."""
+    refunds. The truth recounts the course days on the settled lines (_truth_codes)."""
     rv = np.flatnonzero((v.kind == K_OTP) & (v.dept == REHAB_DEPT) & clean_v)
     rv = rv[np.lexsort((v.bday[rv], v.psn[rv]))]
     pos = np.arange(len(rv))
@@ -589,24 +590,29 @@ def _net_lines(st) -> np.ndarray:
 
 
 def _truth_codes(st, v: Visits, cat: Catalogue) -> np.ndarray:
-    """Line violation codes of the truth: as injected, except item courses (8-3), recounted on the
-    settled lines as fct_rule_hit counts them (a person's run of charge days of the item, breaks of at
-    most ITEM_COURSE_GAP_DAYS; days of use after ITEM_COURSE_MAX_DAYS), since a refunded visit
-    before the limit moves the days after it."""
+    """Line violation codes of the truth: as injected, except the course families (batches 6 and 8-3),
+    recounted on the settled lines as fct_rule_hit counts them: a person's run of charge days of the
+    drug or item with breaks of at most the course gap, across visits; every line on a day of use
+    after the limit. A refunded visit before the limit moves the days after it, and two courses a
+    few days apart (a transfer, a readmission) are one."""
     L = st.lines
-    code = np.where(L.viol == L_ITEM_COURSE, 0, L.viol).astype(np.int8)
-    ci = np.flatnonzero(_net_lines(st) & np.isin(L.entry, cat.pool("rehab_course")))
-    if len(ci) == 0:
-        return code
-    psn, ent, day = v.psn[L.visit[ci]], L.entry[ci], L.sec[ci] // DAY_S
-    o = np.lexsort((day, ent, psn))
-    ci, psn, ent, day = ci[o], psn[o], ent[o], day[o]
-    gap = np.r_[0, np.diff(day)]
-    new_course = np.r_[True, (psn[1:] != psn[:-1]) | (ent[1:] != ent[:-1])] | (gap > ITEM_COURSE_GAP_DAYS)
-    k = np.cumsum(new_course | (gap > 0))
-    pos = np.arange(len(ci))
-    use_day = k - k[np.maximum.accumulate(np.where(new_course, pos, 0))] + 1
-    code[ci[use_day > ITEM_COURSE_MAX_DAYS]] = L_ITEM_COURSE
+    code = L.viol.copy()
+    net = _net_lines(st)
+    for pool, c, max_days, gap_days in (("drug_course", L_DRUG_COURSE, DRUG_COURSE_MAX_DAYS, DRUG_COURSE_GAP_DAYS),
+                                        ("rehab_course", L_ITEM_COURSE, ITEM_COURSE_MAX_DAYS, ITEM_COURSE_GAP_DAYS)):
+        code[code == c] = 0
+        ci = np.flatnonzero(net & np.isin(L.entry, cat.pool(pool)))
+        if len(ci) == 0:
+            continue
+        psn, ent, day = v.psn[L.visit[ci]], L.entry[ci], L.sec[ci] // DAY_S
+        o = np.lexsort((day, ent, psn))
+        ci, psn, ent, day = ci[o], psn[o], ent[o], day[o]
+        gap = np.r_[0, np.diff(day)]
+        new_course = np.r_[True, (psn[1:] != psn[:-1]) | (ent[1:] != ent[:-1])] | (gap > gap_days)
+        k = np.cumsum(new_course | (gap > 0))
+        pos = np.arange(len(ci))
+        use_day = k - k[np.maximum.accumulate(np.where(new_course, pos, 0))] + 1
+        code[ci[use_day > max_days]] = c
     return code
 
 
