@@ -494,12 +494,15 @@ def line_amounts(lines: Lines, cat: Catalogue) -> LineAmounts:
     return LineAmounts(total, ful, over, pre, inscp)
 
 
+# Period-limited items (两库 8-4): pool → at most one charge per this many days.
+PERIOD_DAYS = {"lab_dm": 15, "rehab_eval": 14}
+
+
 def drop_period_repeats(lines: Lines, v: Visits, cat: Catalogue) -> Lines:
     """Remove clean lines of period-limited items (糖化血红蛋白 ≤1/15 d, 康复评定 ≤1/14 d) that
     follow an earlier charge of the same person too closely."""
-    period = {"lab_dm": 15, "rehab_eval": 14}
     keep = np.ones(len(lines), bool)
-    for pool, days in period.items():
+    for pool, days in PERIOD_DAYS.items():
         e = cat.pool(pool)[0]
         idx = np.flatnonzero(lines.entry == e)
         if len(idx) < 2:

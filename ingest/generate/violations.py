@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from . import config as C
 from . import reference as R
 from .catalogue import Catalogue
-from .fees import Lines, line_amounts, unit_price
+from .fees import PERIOD_DAYS, Lines, line_amounts, unit_price
 from .institutions import CITY, COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
 from .persons import OPEN, Persons
 from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
@@ -590,14 +590,25 @@ def _net_lines(st) -> np.ndarray:
 
 
 def _truth_codes(st, v: Visits, cat: Catalogue) -> np.ndarray:
-    """Line violation codes of the truth: as injected, except the course families (batches 6 and 8-3),
-    recounted on the settled lines as fct_rule_hit counts them: a person's run of charge days of the
-    drug or item with breaks of at most the course gap, across visits; every line on a day of use
-    after the limit. A refunded visit before the limit moves the days after it, and two courses a
-    few days apart (a transfer, a readmission) are one."""
+    """Line violation codes of the truth: as injected, except the period and course families
+    (batches 8-4, 6 and 8-3), recounted on the settled lines as fct_rule_hit counts them. Period: a
+    charge fewer than the period's days after the person's previous one. Course: a person's run of
+    charge days of the drug or item with breaks of at most the course gap, across visits; every line
+    on a day of use after the limit. A clean first test dropped for following an earlier one
+    (drop_period_repeats), a refunded visit before a course limit, or two courses a few days apart
+    (a transfer, a readmission) change what the data show."""
     L = st.lines
     code = L.viol.copy()
     net = _net_lines(st)
+    code[code == L_PERIOD] = 0
+    for pool, days in PERIOD_DAYS.items():
+        pi = np.flatnonzero(net & (L.entry == cat.pool(pool)[0]))
+        if len(pi) < 2:
+            continue
+        pi = pi[np.lexsort((pi, L.sec[pi], v.psn[L.visit[pi]]))]
+        psn, day = v.psn[L.visit[pi]], L.sec[pi] // DAY_S
+        close = (psn[1:] == psn[:-1]) & (day[1:] - day[:-1] < days)
+        code[pi[1:][close]] = L_PERIOD
     for pool, c, max_days, gap_days in (("drug_course", L_DRUG_COURSE, DRUG_COURSE_MAX_DAYS, DRUG_COURSE_GAP_DAYS),
                                         ("rehab_course", L_ITEM_COURSE, ITEM_COURSE_MAX_DAYS, ITEM_COURSE_GAP_DAYS)):
         code[code == c] = 0
