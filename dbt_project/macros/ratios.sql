@@ -27,8 +27,8 @@
     cast(
         case
             when {{ b }} > 0 and {{ c }} > 0 and {{ d }} > 0
-                then (cast({{ a }} as {{ dbt.type_float() }}) * cast({{ d }} as {{ dbt.type_float() }}))
-                    / (cast({{ b }} as {{ dbt.type_float() }}) * cast({{ c }} as {{ dbt.type_float() }}))
+                then (cast({{ a }} as {{ type_double() }}) * cast({{ d }} as {{ type_double() }}))
+                    / (cast({{ b }} as {{ type_double() }}) * cast({{ c }} as {{ type_double() }}))
         end
         as {{ data_type }}
     )

@@ -198,7 +198,7 @@ trailing_deviation as (
         trailing_window.setl_month,
         {{ cast_money(items_median('abs(trailing_window.history_spend - trailing_median.trailing_median_spend)')) }}
             as trailing_mad_spend,
-        avg(cast(abs(trailing_window.history_spend - trailing_median.trailing_median_spend) as {{ dbt.type_float() }}))
+        avg(cast(abs(trailing_window.history_spend - trailing_median.trailing_median_spend) as {{ type_double() }}))
             as trailing_mean_abs_deviation
     from trailing_window
     inner join trailing_median
@@ -252,10 +252,10 @@ measured as (
         case
             when with_bases.trailing_months < params.min_history_months then null
             when with_bases.trailing_mad_spend > 0
-                then cast(0.6745 * cast(with_bases.spend - with_bases.trailing_median_spend as {{ dbt.type_float() }})
-                    / cast(with_bases.trailing_mad_spend as {{ dbt.type_float() }}) as decimal(18, 4))
+                then cast(0.6745 * cast(with_bases.spend - with_bases.trailing_median_spend as {{ type_double() }})
+                    / cast(with_bases.trailing_mad_spend as {{ type_double() }}) as decimal(18, 4))
             when with_bases.trailing_mean_abs_deviation > 0
-                then cast(cast(with_bases.spend - with_bases.trailing_median_spend as {{ dbt.type_float() }})
+                then cast(cast(with_bases.spend - with_bases.trailing_median_spend as {{ type_double() }})
                     / (1.253314 * with_bases.trailing_mean_abs_deviation) as decimal(18, 4))
         end as spend_robust_z
     from with_bases
