@@ -1,7 +1,7 @@
 """The inspection case list (案件线索) of one institution and period, read from
 marts.fct_inspection_case: the hits with their patients, visits and claims, and summaries by rule
 family and key area. Personal data leave this module masked (dashboard/privacy.py); the
-definitions of rule families and key areas come from their seeds.
+definitions of rule families and key areas come from marts.dim_rule_families and dim_key_areas.
 
 Filters shared by the functions: ``families`` (rule_family codes) and ``areas`` (key_area_zh
 values); None or an empty list keeps everything.
@@ -80,8 +80,8 @@ def case_summary(fixmedins_code: str, period: str, families: Sequence[str] | Non
     """The institution's hits in the period counted by rule family × key area (by='family_area'),
     by rule family only ('family') or by key area only ('area'): hit_count, confirmed_hit_count
     (明确), suspect_amt (Σ, 元), patient_count and visit_count (distinct psn_no / mdtrt_id within
-    the row). Rule families in the order of seed rule_families, key areas in seed key_areas'
-    sort_order. The family columns are null when by='area', key_area_zh when by='family'."""
+    the row). Rule families and key areas in their display order (dim_rule_families,
+    dim_key_areas). The family columns are null when by='area', key_area_zh when by='family'."""
     if by not in ("family_area", "family", "area"):
         raise ValueError(f"by must be family_area, family or area, not {by!r}")
     family = by in ("family_area", "family")
@@ -90,9 +90,6 @@ def case_summary(fixmedins_code: str, period: str, families: Sequence[str] | Non
            ([] if not area else ["c.key_area_zh"])
     where, params = _filters(families, areas)
     return query(f"""
-        WITH family_order AS (
-            SELECT rule_family, row_number() OVER () AS family_order FROM seeds.rule_families
-        )
         SELECT {'c.rule_family, c.rule_family_zh, c.rule_category_zh' if family else
                 'NULL AS rule_family, NULL AS rule_family_zh, NULL AS rule_category_zh'},
                {'c.key_area_zh' if area else 'NULL AS key_area_zh'},
@@ -102,27 +99,26 @@ def case_summary(fixmedins_code: str, period: str, families: Sequence[str] | Non
                count(DISTINCT c.psn_no) AS patient_count,
                count(DISTINCT c.mdtrt_id) AS visit_count
         FROM marts.fct_inspection_case AS c
-        LEFT JOIN family_order AS f ON c.rule_family = f.rule_family
-        LEFT JOIN seeds.key_areas AS k ON c.key_area_zh = k.key_area_zh
+        LEFT JOIN marts.dim_rule_families AS f ON c.rule_family = f.rule_family
+        LEFT JOIN marts.dim_key_areas AS k ON c.key_area_zh = k.key_area_zh
         WHERE c.fixmedins_code = ? AND c.period = ?{where}
         GROUP BY {', '.join(keys)}
-        ORDER BY {'min(f.family_order), ' if family else ''}{'min(k.sort_order), ' if area else ''}
+        ORDER BY {'min(f.sort_order), ' if family else ''}{'min(k.sort_order), ' if area else ''}
                  {', '.join(keys)}""", [fixmedins_code, period, *params])
 
 
 def rule_family_definitions() -> pd.DataFrame:
-    """Every rule family (seed rule_families, in its order): Chinese name, 违规大类, the source of
+    """Every rule family (dim_rule_families, in display order): Chinese name, 违规大类, the source of
     its rules and its Chinese definition (seed rule_family_definitions; null for a family
     without one)."""
     return query("""
-        SELECT f.rule_family, f.rule_family_zh, f.rule_category_zh, f.source, d.definition_zh
-        FROM (SELECT *, row_number() OVER () AS family_order FROM seeds.rule_families) AS f
-        LEFT JOIN seeds.rule_family_definitions AS d ON f.rule_family = d.rule_family
-        ORDER BY f.family_order""")
+        SELECT rule_family, rule_family_zh, rule_category_zh, source, definition_zh
+        FROM marts.dim_rule_families
+        ORDER BY sort_order""")
 
 
 def key_area_definitions() -> pd.DataFrame:
-    """The key areas (seed key_areas) in display order with what each covers."""
+    """The key areas (dim_key_areas) in display order with what each covers."""
     return query("""
         SELECT key_area_zh, is_campaign_area, definition_zh
-        FROM seeds.key_areas ORDER BY sort_order""")
+        FROM marts.dim_key_areas ORDER BY sort_order""")

@@ -42,7 +42,7 @@ def risk_periods() -> list[str]:
 def filter_options(period: str) -> pd.DataFrame:
     """The choices of the ranking's filters in one period: kind ('inst_type', 'peer_group',
     'rule_family', 'key_area'), value and Chinese label, only values the period has, each kind in
-    display order: rule families by 违规大类, key areas in seed key_areas' sort_order."""
+    display order: rule families by 违规大类, key areas in dim_key_areas' order."""
     return query("""
         WITH ranked AS (
             SELECT r.peer_group, r.peer_group_zh, d.inst_type, d.inst_type_zh
@@ -58,7 +58,7 @@ def filter_options(period: str) -> pd.DataFrame:
             UNION ALL SELECT DISTINCT 'peer_group', peer_group, peer_group_zh, '' FROM ranked
             UNION ALL SELECT DISTINCT 'rule_family', rule_family, rule_family_zh, rule_category_zh FROM cases
             UNION ALL SELECT DISTINCT 'key_area', c.key_area_zh, c.key_area_zh, lpad(CAST(k.sort_order AS VARCHAR), 4, '0')
-            FROM cases AS c LEFT JOIN seeds.key_areas AS k USING (key_area_zh)
+            FROM cases AS c LEFT JOIN marts.dim_key_areas AS k USING (key_area_zh)
         )
         SELECT kind, value, label FROM choices ORDER BY kind, sort_key, value""", [period, period])
 
