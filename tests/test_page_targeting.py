@@ -16,7 +16,8 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard import formatting as fmt
-from tests.browser import graph_data, mart, wait_for
+from dashboard.app import create_app
+from tests.browser import component_values, graph_data, mart, page_layout, wait_for
 
 PAGE_URL = "/targeting"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -113,18 +114,19 @@ def test_a_draw_is_saved_append_only_and_its_record_redraws_the_same_sample(ware
     period = latest_period(warehouse)
     roster = pd.read_csv(roster_csv(tmp_path / "roster.csv"), dtype=str, keep_default_na=False)
     population = targeting.sampling_population(period)
-    result, path = targeting.new_draw(population, 0.10, ["type", "level"], weighted=True, seed=2024, roster=roster)
+    result, path = targeting.new_draw(population, period, 0.10, ["type", "level"], weighted=True, seed=2024,
+                                      roster=roster)
     assert path.parent == tmp_path / "data" / "draws" and path.exists()
     record = json.loads(path.read_text(encoding="utf-8"))
     assert record["seed"] == 2024 and record["weight_column"] == targeting.RISK_WEIGHT
     assert record["strata"] == ["inst_type_zh", "level_grade_zh"]
+    assert record["source"] == {"table": "marts.fct_institution_risk", "period": period}
     n_strata = population.groupby(["inst_type_zh", "level_grade_zh"]).ngroups
     assert len(result.institutions) >= n_strata and result.population_size == len(population)
     assert list(targeting.saved_draws()["draw_id"]) == [result.draw_id]
 
-    # the other period first: the record's fingerprint finds the period it was drawn from
-    other = [p for p in targeting.risk_periods() if p != period]
-    again, matched = targeting.redraw_saved(targeting.load_draw(result.draw_id), [*other, period], roster)
+    # the record names the period it was drawn from; the fingerprint proves the list is unchanged
+    again, matched = targeting.redraw_saved(targeting.load_draw(result.draw_id), roster)
     assert matched == period
     assert again.institutions.equals(result.institutions)
 
@@ -134,16 +136,9 @@ def test_a_draw_is_saved_append_only_and_its_record_redraws_the_same_sample(ware
     assert listing["执法检查人员"].str.contains("检查员").all()
 
 
-def _page_layout():
-    from dashboard.app import create_app
-
-    create_app()
-    return next(p["layout"] for p in dash.page_registry.values() if p["path"] == PAGE_URL)
-
-
 def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(tmp_path / "nowhere.duckdb"))
-    page = _page_layout()()
+    page = page_layout(PAGE_URL)()
     assert page.id == "targeting-unavailable"
     assert "数据仓库尚未构建" in page.children
 
@@ -154,7 +149,7 @@ def test_a_warehouse_without_the_risk_mart_gives_a_clear_message(monkeypatch, tm
     con.execute("create schema marts")
     con.close()
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(path))
-    page = _page_layout()()
+    page = page_layout(PAGE_URL)()
     assert page.id == "targeting-unavailable"
     assert "缺少所需的数据表" in page.children
 
@@ -162,8 +157,8 @@ def test_a_warehouse_without_the_risk_mart_gives_a_clear_message(monkeypatch, tm
 def test_unknown_filters_in_the_url_fall_back_to_the_defaults(warehouse):
     from dashboard.data import targeting
 
-    page = _page_layout()(period="1999", type="spaceport", family="no_such_rule", inst="NO-SUCH")
-    values = {c.id: getattr(c, "value", None) for c in _walk(page) if isinstance(getattr(c, "id", None), str)}
+    page = page_layout(PAGE_URL)(period="1999", type="spaceport", family="no_such_rule", inst="NO-SUCH")
+    values = component_values(page)
     period = latest_period(warehouse)
     assert values["targeting-period"] == period
     assert values["targeting-type"] == values["targeting-family"] == values["targeting-area"] == "all"
@@ -174,7 +169,7 @@ def test_a_bad_roster_or_share_is_a_clear_message_and_nothing_is_saved(warehouse
     import base64
     import sys
 
-    _page_layout()
+    page_layout(PAGE_URL)
     page = sys.modules["pages.targeting"]
     period = latest_period(warehouse)
     no_names = "data:text/csv;base64," + base64.b64encode("inspector_id\nJ001\n".encode()).decode()
@@ -186,21 +181,7 @@ def test_a_bad_roster_or_share_is_a_clear_message_and_nothing_is_saved(warehouse
     assert not (tmp_path / "data" / "draws").exists()
 
 
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
-
-
 # ---------------------------------------------------------------- the page in Chromium
-
-def _app() -> dash.Dash:
-    from dashboard.app import create_app
-
-    return create_app()
-
 
 def _column(dash_duo, table: str, column: str) -> list[str]:
     return dash_duo.driver.execute_script(
@@ -222,7 +203,7 @@ def test_page_loads_the_ranking_with_the_top_institutions_components(dash_duo, w
     components = targeting.risk_components(top["fixmedins_code"], period)
 
     dash_duo.driver.set_window_size(1400, 2600)
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     dash_duo.wait_for_text_to_equal("#targeting-inst-name", top["fixmedins_name"], timeout=20)
     wait_for(lambda: _column(dash_duo, "targeting-rank-table", "fixmedins_code"), message="ranked table")
@@ -253,7 +234,7 @@ def test_period_and_rule_family_filters_change_the_table_and_the_url(dash_duo, w
     earlier = periods[1]
     family, family_zh, codes = busiest_family(warehouse, earlier)
 
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     wait_for(lambda: _column(dash_duo, "targeting-rank-table", "fixmedins_code"), message="ranked table")
     before = _column(dash_duo, "targeting-rank-table", "risk_score")
@@ -293,7 +274,7 @@ def test_clicking_a_row_shows_its_components_hits_and_claims_and_exports_the_cas
     lines = cases.case_lines(second["fixmedins_code"], period)
 
     dash_duo.driver.set_window_size(1400, 2600)
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     wait_for(lambda: _column(dash_duo, "targeting-rank-table", "fixmedins_code"), message="ranked table")
     cells = dash_duo.find_elements("#targeting-rank-table td[data-dash-column='fixmedins_name']")
@@ -343,7 +324,7 @@ def test_sampling_draws_records_and_the_same_seed_draws_the_same_institutions(da
     roster = roster_csv(tmp_path / "roster.csv")
 
     dash_duo.driver.set_window_size(1400, 2600)
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     dash_duo.wait_for_element("#targeting-draw", timeout=20)
     dash_duo.wait_for_element("#targeting-roster input[type=file]", timeout=20).send_keys(str(roster))

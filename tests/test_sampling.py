@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import pandas as pd
@@ -107,6 +108,7 @@ def test_cli_draws_records_and_writes_the_public_list_then_redraws_it(tmp_path):
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "draws")])
     assert result.exit_code == 0, result.output
     record = next((tmp_path / "draws").glob("*.json"))
+    assert json.loads(record.read_text(encoding="utf-8"))["source"] == {"file": str(tmp_path / "institutions.csv")}
     listing = pd.read_excel(next((tmp_path / "draws").glob("*公示名单.xlsx")), dtype=str)
     assert list(listing.columns) == ["机构编码", "机构名称", "抽取分层", "执法检查人员"]
     assert len(listing) == 1 + 1 + 3 + 6 and listing["执法检查人员"].str.contains("检查员").all()

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ class Draw:
     population_fingerprint: str
     population_size: int
     institutions: pd.DataFrame    # the sampled institutions with their stratum and team
+    source: dict = field(default_factory=dict)   # where the population came from (table, period, file)
 
     def record(self) -> dict:
         """The draw as the JSON the audit trail keeps."""
@@ -46,6 +47,7 @@ class Draw:
             "min_per_stratum": self.min_per_stratum, "strata": list(self.strata),
             "weight_column": self.weight_column, "team_size": self.team_size,
             "population_fingerprint": self.population_fingerprint, "population_size": self.population_size,
+            "source": self.source,
             "institutions": json.loads(self.institutions.to_json(orient="records", force_ascii=False)),
         }
 
@@ -59,7 +61,7 @@ def fingerprint(frame: pd.DataFrame) -> str:
 def draw(population: pd.DataFrame, *, share: float = 0.10, strata: tuple[str, ...] = (),
          min_per_stratum: int = 1, weight_column: str | None = None,
          inspectors: pd.DataFrame | None = None, team_size: int = 2, seed: int | None = None,
-         now: dt.datetime | None = None) -> Draw:
+         now: dt.datetime | None = None, source: dict | None = None) -> Draw:
     """Sample ⌈share × N⌉ institutions (at least min_per_stratum) in each stratum, without
     replacement, with probability proportional to weight_column when given (e.g. a risk score;
     floored so that every institution keeps a chance),
@@ -68,6 +70,8 @@ def draw(population: pd.DataFrame, *, share: float = 0.10, strata: tuple[str, ..
 
     population: one row per institution with fixmedins_code and the strata columns.
     inspectors: one row per inspector with inspector_id, name and optionally unit_code.
+    source: where the population came from (e.g. {"table": ..., "period": "2024"}), kept in the
+    record so the draw can be re-run on the same list.
     """
     _check(population, share, strata, min_per_stratum, weight_column, inspectors, team_size)
     seed = secrets.randbits(63) if seed is None else int(seed)
@@ -88,7 +92,8 @@ def draw(population: pd.DataFrame, *, share: float = 0.10, strata: tuple[str, ..
     return Draw(draw_id=f"{drawn_at.replace(':', '').replace('-', '')}-{seed % 10**8:08d}", drawn_at=drawn_at,
                 seed=seed, share=share, min_per_stratum=min_per_stratum, strata=tuple(strata),
                 weight_column=weight_column, team_size=team_size if inspectors is not None else 0,
-                population_fingerprint=fp, population_size=len(population), institutions=sample)
+                population_fingerprint=fp, population_size=len(population), institutions=sample,
+                source=dict(source or {}))
 
 
 def _probabilities(weights: np.ndarray) -> np.ndarray | None:
@@ -153,7 +158,7 @@ def redraw(record: dict, population: pd.DataFrame, inspectors: pd.DataFrame | No
     return draw(population, share=record["share"], strata=strata, min_per_stratum=record["min_per_stratum"],
                 weight_column=record["weight_column"], inspectors=inspectors,
                 team_size=record["team_size"] or 2, seed=record["seed"],
-                now=dt.datetime.fromisoformat(record["drawn_at"]))
+                now=dt.datetime.fromisoformat(record["drawn_at"]), source=record.get("source"))
 
 
 def save(result: Draw, root: Path | str) -> Path:

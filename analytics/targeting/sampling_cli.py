@@ -65,8 +65,10 @@ def sample_command(
     from ingest import settings
 
     with user_errors():
-        population = (read_csv(institutions, "institution") if institutions
-                      else warehouse_institutions(warehouse or settings.warehouse_path()))
+        warehouse = warehouse or settings.warehouse_path()
+        population = read_csv(institutions, "institution") if institutions else warehouse_institutions(warehouse)
+        source = ({"file": str(institutions)} if institutions
+                  else {"warehouse": str(warehouse), "table": "marts.dim_institutions"})
         if weight_column and weight_column in population:
             weights = pd.to_numeric(population[weight_column], errors="coerce")
             bad = population.index[weights.isna()]
@@ -80,7 +82,7 @@ def sample_command(
         else:
             result = sampling.draw(population, share=share, strata=tuple(s for s in strata.split(",") if s),
                                    min_per_stratum=min_per_stratum, weight_column=weight_column or None,
-                                   inspectors=roster, team_size=team_size, seed=seed)
+                                   inspectors=roster, team_size=team_size, seed=seed, source=source)
         record = sampling.save(result, out) if not redraw else None
         names = population[["fixmedins_code", *(["fixmedins_name"] if "fixmedins_name" in population else [])]]
         listing = out / f"{result.draw_id}-公示名单.xlsx"

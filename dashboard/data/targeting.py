@@ -149,14 +149,15 @@ def read_roster(content: bytes) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def new_draw(population: pd.DataFrame, share: float, strata: list[str], weighted: bool, seed: int | None,
-             roster: pd.DataFrame | None, team_size: int = 2) -> tuple[sampling.Draw, Path]:
-    """Draw from a period's population (sampling_population; sampling.draw), STRATA keys as
-    strata, weighted by RISK_WEIGHT when asked; save its record append-only (sampling.save, as
-    the CLI does) and return the draw with the record's path."""
+def new_draw(population: pd.DataFrame, period: str, share: float, strata: list[str], weighted: bool,
+             seed: int | None, roster: pd.DataFrame | None, team_size: int = 2) -> tuple[sampling.Draw, Path]:
+    """Draw from a period's population (sampling_population(period); sampling.draw), STRATA keys
+    as strata, weighted by RISK_WEIGHT when asked; save its record append-only (sampling.save, as
+    the CLI does), naming the period it was drawn from, and return the draw with the record's path."""
     result = sampling.draw(population, share=share, strata=tuple(STRATA[s][0] for s in strata),
                            weight_column=RISK_WEIGHT if weighted else None, inspectors=roster,
-                           team_size=team_size, seed=seed)
+                           team_size=team_size, seed=seed,
+                           source={"table": "marts.fct_institution_risk", "period": period})
     return result, sampling.save(result, draws_dir())
 
 
@@ -181,18 +182,13 @@ def draw_from_record(record: dict) -> sampling.Draw:
     return sampling.Draw(**fields)
 
 
-def redraw_saved(record: dict, periods: list[str], roster: pd.DataFrame | None) -> tuple[sampling.Draw, str]:
-    """Re-run a saved draw (sampling.redraw) on the population it was made from, and return it
-    with that population's period. A record does not name its period, so the periods are tried
-    in order until one's population has the record's fingerprint; the sampler's refusal of the
-    last one is raised when none has."""
-    error = None
-    for period in periods:
-        try:
-            return sampling.redraw(record, sampling_population(period), roster), period
-        except AnalyticsError as exc:
-            error = exc
-    raise error or AnalyticsError("No period to re-run the draw on.")
+def redraw_saved(record: dict, roster: pd.DataFrame | None) -> tuple[sampling.Draw, str]:
+    """Re-run a saved draw (sampling.redraw) on the population of the period its record names,
+    and return it with that period; the sampler refuses when the population has changed since."""
+    period = record.get("source", {}).get("period")
+    if not period:
+        raise AnalyticsError(f"Draw {record['draw_id']} was not drawn from a period's ranking on this page.")
+    return sampling.redraw(record, sampling_population(period), roster), period
 
 
 def public_result_list(result: sampling.Draw, population: pd.DataFrame) -> pd.DataFrame:

@@ -596,7 +596,7 @@ def _draw(_clicks, period, share, strata, weighted, seed, team_size, roster_cont
         with session():
             population = data.sampling_population(period)
             ranked = data.ranked_institutions(period)
-        result, path = data.new_draw(population, share / 100, strata or [], bool(weighted),
+        result, path = data.new_draw(population, period, share / 100, strata or [], bool(weighted),
                                      None if seed is None else int(seed), roster, int(team_size or 2))
     except WarehouseUnavailable as exc:
         return unavailable(str(exc), PAGE), *(no_update,) * 5
@@ -633,10 +633,9 @@ def _download_public_list(_clicks, shown):
     Output(f"{PAGE}-redraw-result", "children"),
     Input(f"{PAGE}-redraw", "n_clicks"),
     State(f"{PAGE}-redraw-select", "value"), State(f"{PAGE}-roster", "contents"),
-    State(f"{PAGE}-period", "value"),
     prevent_initial_call=True,
 )
-def _check_redraw(_clicks, draw_id, roster_contents, period):
+def _check_redraw(_clicks, draw_id, roster_contents):
     """Re-run a saved draw from its record and say whether it gives the recorded result."""
     if not draw_id:
         return html.Div("请先选择一条抽取记录。", className="alert")
@@ -645,8 +644,7 @@ def _check_redraw(_clicks, draw_id, roster_contents, period):
         roster = _roster(roster_contents) if record["team_size"] else None
         if record["team_size"] and roster is None:
             return html.Div("该记录选派了检查人员，请先上传当次使用的检查人员名单再复核。", className="alert")
-        periods = [period, *(p for p in data.risk_periods() if p != period)]
-        again, matched = data.redraw_saved(record, periods, roster)
+        again, matched = data.redraw_saved(record, roster)
     except WarehouseUnavailable as exc:
         return unavailable(str(exc), PAGE)
     except AnalyticsError as exc:
