@@ -34,3 +34,25 @@ def graph_data(dash_duo, graph_id: str) -> list[dict] | None:
 def graph_title(dash_duo, graph_id: str) -> str:
     return dash_duo.driver.execute_script(
         f"return document.querySelector('#{graph_id} .js-plotly-plot').layout.title.text;")
+
+
+def page_layout(path: str):
+    """The registered layout function of the page at `path` (builds the app to register pages)."""
+    import dash
+
+    from dashboard.app import create_app
+
+    create_app()
+    return next(p["layout"] for p in dash.page_registry.values() if p["path"] == path)
+
+
+def component_values(layout) -> dict[str, object]:
+    """id → value of every component with a string id in a rendered layout tree."""
+    def walk(component):
+        yield component
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if hasattr(child, "to_plotly_json"):
+                yield from walk(child)
+
+    return {c.id: getattr(c, "value", None) for c in walk(layout) if isinstance(getattr(c, "id", None), str)}

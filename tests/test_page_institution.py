@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import dash
-import duckdb
 import pandas as pd
 import pytest
 
 from dashboard import formatting as fmt
+from dashboard.app import create_app
+from tests.browser import component_values, mart, page_layout, wait_for
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 
@@ -22,16 +22,8 @@ def warehouse(demo_warehouse, monkeypatch) -> Path:
     return demo_warehouse
 
 
-def _mart(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def _largest_hospital(warehouse: Path) -> str:
-    return _mart(warehouse, """
+    return mart(warehouse, """
         SELECT fixmedins_code FROM marts.fct_institution_month
         WHERE scheme = 'all' AND visit_group = 'all' AND inst_type = 'hospital'
           AND setl_month > (SELECT max(setl_month) FROM marts.fct_institution_month) - INTERVAL 12 MONTH
@@ -45,7 +37,7 @@ def test_default_institution_is_the_largest_hospital_by_fund_pay(warehouse):
 
     options = institutions.institution_options()
     assert institutions.default_institution(options) == _largest_hospital(warehouse)
-    n_institutions = _mart(warehouse, "SELECT count(DISTINCT fixmedins_code) FROM marts.fct_institution_month")[0][0]
+    n_institutions = mart(warehouse, "SELECT count(DISTINCT fixmedins_code) FROM marts.fct_institution_month")[0][0]
     assert len(options) == n_institutions
     assert options["fund_pay_window"].is_monotonic_decreasing
 
@@ -55,7 +47,7 @@ def test_summary_is_the_ratio_of_the_marts_sums_over_the_last_12_months(warehous
 
     code = _largest_hospital(warehouse)
     summary = institutions.institution_summary(code, "employee", "inpatient").iloc[0]
-    (visits, medfee, peer_medfee, peer_visits, los, discharges, drug, fund_pay, first, last, n), = _mart(warehouse, """
+    (visits, medfee, peer_medfee, peer_visits, los, discharges, drug, fund_pay, first, last, n), = mart(warehouse, """
         SELECT sum(visits), sum(medfee_sumamt), sum(peer_medfee_sumamt), sum(peer_visits),
                sum(los_days_sum), sum(discharges), sum(drug_amt), sum(fund_pay_sumamt),
                min(setl_month), max(setl_month), count(*)
@@ -81,7 +73,7 @@ def test_monthly_rows_are_the_marts_rows_with_peer_values(warehouse):
 
     code = _largest_hospital(warehouse)
     monthly = institutions.institution_monthly(code, "all", "outpatient")
-    expected = _mart(warehouse, """
+    expected = mart(warehouse, """
         SELECT setl_month, visits, avg_medfee_per_visit, peer_avg_medfee_per_visit, drug_ratio, peer_drug_ratio
         FROM marts.fct_institution_month
         WHERE fixmedins_code = ? AND scheme = 'all' AND visit_group = 'outpatient' ORDER BY setl_month""", [code])
@@ -103,56 +95,25 @@ def test_unknown_scheme_or_visit_group_is_refused(warehouse):
         institutions.institution_monthly("X", "all", "dental")  # type: ignore[arg-type]
 
 
-def _page_layout():
-    from dashboard.app import create_app
-
-    create_app()
-    return next(p["layout"] for p in dash.page_registry.values() if p["path"] == "/institution")
-
-
 def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(tmp_path / "nowhere.duckdb"))
-    page = _page_layout()()
+    page = page_layout("/institution")()
     assert page.id == "institution-unavailable"
     assert "数据仓库尚未构建" in page.children
 
 
 def test_unknown_filters_in_the_url_fall_back_to_the_defaults(warehouse):
-    page = _page_layout()(inst="NO-SUCH", scheme="retired", visit="dental")
-    values = {c.id: getattr(c, "value", None) for c in _walk(page) if isinstance(getattr(c, "id", None), str)}
+    page = page_layout("/institution")(inst="NO-SUCH", scheme="retired", visit="dental")
+    values = component_values(page)
     assert values["institution-inst"] == _largest_hospital(warehouse)
     assert values["institution-scheme"] == "all" and values["institution-visit"] == "all"
 
 
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list) else [children]:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
-
-
 # ---------------------------------------------------------------- the page in Chromium
-
-def _app() -> dash.Dash:
-    from dashboard.app import create_app
-
-    return create_app()
-
 
 def _graph(dash_duo, graph_id: str, expression: str):
     return dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{graph_id} .js-plotly-plot'); return g ? {expression} : null;")
-
-
-def _wait_for(predicate, timeout: float = 15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.mark.browser
@@ -161,9 +122,9 @@ def test_page_loads_with_the_largest_hospital_and_its_peer_values(dash_duo, ware
 
     code = _largest_hospital(warehouse)
     summary = institutions.institution_summary(code).iloc[0]
-    name = _mart(warehouse, "SELECT fixmedins_name FROM marts.dim_institutions WHERE fixmedins_code = ?", [code])[0][0]
+    name = mart(warehouse, "SELECT fixmedins_name FROM marts.dim_institutions WHERE fixmedins_code = ?", [code])[0][0]
 
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}/institution")
     dash_duo.wait_for_text_to_equal("#institution-name", name, timeout=20)
     dash_duo.wait_for_contains_text("#institution-kpi-medfee", fmt.money(summary["avg_medfee_per_visit"]))
@@ -172,7 +133,7 @@ def test_page_loads_with_the_largest_hospital_and_its_peer_values(dash_duo, ware
     assert fmt.percent(summary["peer_drug_ratio"]) in kpi_text
     assert fmt.count(summary["visits"]) in dash_duo.find_element("#institution-kpi-visits").text
     # two lines per chart, the institution's and its peer group's, 24 months each
-    _wait_for(lambda: _graph(dash_duo, "institution-chart-drug", "g.data.length") == 2)
+    wait_for(lambda: _graph(dash_duo, "institution-chart-drug", "g.data.length") == 2)
     assert _graph(dash_duo, "institution-chart-drug", "g._fullData[1].y.length") == 24
     assert "同类机构" in _graph(dash_duo, "institution-chart-drug", "g.data[1].name")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -189,22 +150,22 @@ def test_visit_group_change_updates_charts_and_url(dash_duo, warehouse):
     code = _largest_hospital(warehouse)
     inpatient = institutions.institution_monthly(code, "all", "inpatient")
 
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(f"{dash_duo.server_url}/institution")
     dash_duo.wait_for_element("#institution-kpi-medfee", timeout=20)
-    _wait_for(lambda: _graph(dash_duo, "institution-chart-medfee", "g.layout.title.text"))
+    wait_for(lambda: _graph(dash_duo, "institution-chart-medfee", "g.layout.title.text"))
     before = _graph(dash_duo, "institution-chart-medfee", "Array.from(g._fullData[0].y)")
     assert _graph(dash_duo, "institution-chart-medfee", "g.layout.title.text").startswith("次均费用")
 
     dash_duo.driver.find_element(
         "xpath", "//*[@id='institution-visit']//label[normalize-space()='住院']").click()
-    _wait_for(lambda: (_graph(dash_duo, "institution-chart-medfee", "g.layout.title.text") or "")
+    wait_for(lambda: (_graph(dash_duo, "institution-chart-medfee", "g.layout.title.text") or "")
               .startswith("次均住院费用"))
     after = _graph(dash_duo, "institution-chart-medfee", "Array.from(g._fullData[0].y)")
     assert after != before
     assert after == pytest.approx(list(inpatient["avg_medfee_per_visit"]), rel=1e-6)
 
-    query = _wait_for(lambda: parse_qs(urlparse(dash_duo.driver.current_url).query).get("visit") and
+    query = wait_for(lambda: parse_qs(urlparse(dash_duo.driver.current_url).query).get("visit") and
                       parse_qs(urlparse(dash_duo.driver.current_url).query))
     assert query == {"inst": [code], "scheme": ["all"], "visit": ["inpatient"]}
     assert dash_duo.get_logs() == []
@@ -218,17 +179,17 @@ def test_url_filters_open_the_page_and_excel_download_has_every_month(dash_duo, 
     other = options[options["fixmedins_code"] != _largest_hospital(warehouse)].iloc[0]
     monthly = institutions.institution_monthly(other["fixmedins_code"], "resident", "all")
 
-    dash_duo.start_server(_app())
+    dash_duo.start_server(create_app())
     dash_duo.wait_for_page(
         f"{dash_duo.server_url}/institution?inst={other['fixmedins_code']}&scheme=resident&visit=all")
     dash_duo.wait_for_text_to_equal("#institution-name", other["fixmedins_name"], timeout=20)
     dash_duo.wait_for_contains_text("#institution-period", "居民医保")
 
-    _wait_for(lambda: dash_duo.driver.execute_script(
+    wait_for(lambda: dash_duo.driver.execute_script(
         "return document.querySelectorAll('#institution-table td[data-dash-column=\"month\"]').length") > 0)
     dash_duo.driver.find_element("xpath", "//*[@id='institution-table']//button[normalize-space()='下载 Excel']").click()
     target = Path(dash_duo.download_path) / "institution-table.xlsx"
-    _wait_for(lambda: target.exists() and target.stat().st_size > 0)
+    wait_for(lambda: target.exists() and target.stat().st_size > 0)
     time.sleep(0.3)
     sheet = pd.read_excel(target)
     assert len(sheet) == len(monthly) > 0
