@@ -108,6 +108,23 @@ def test_components_are_the_institutions_rows_largest_contribution_first(warehou
     assert components["contribution"].is_monotonic_decreasing
 
 
+def test_a_long_case_list_shows_its_largest_lines_and_says_how_many_there_are(warehouse, monkeypatch):
+    import sys
+
+    from dashboard.data import cases
+
+    page_layout(PAGE_URL)
+    page = sys.modules["pages.targeting"]
+    period = latest_period(warehouse)
+    code, total = mart(warehouse, """select fixmedins_code, count(*) from marts.fct_inspection_case where period = ?
+                                     group by fixmedins_code order by 2 desc limit 1""", [period])[0]
+    monkeypatch.setattr(page, "CASE_TABLE_ROWS", 5)
+    header, *_, case_rows = page._drill(code, period, "all", "all")
+    assert [r["rule_hit_id"] for r in case_rows] == list(cases.case_lines(code, period)["rule_hit_id"].head(5))
+    assert "targeting-cases-truncated" in component_values(header)
+    assert f"共 {fmt.count(total)} 条" in str(header) and "最大的 5 条" in str(header)
+
+
 def test_a_draw_is_saved_append_only_and_its_record_redraws_the_same_sample(warehouse, tmp_path):
     from dashboard.data import targeting
 

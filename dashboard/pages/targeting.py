@@ -92,6 +92,8 @@ CASE_COLUMNS = {col: (cases.CASE_COLUMNS_ZH[col], form) for col, form in (
     ("hilist_name", None), ("cnt", _SCORE), ("suspect_amt", _MONEY), ("medfee_sumamt", _MONEY),
     ("fund_pay_sumamt", _MONEY), ("psn_name", None), ("gend_zh", None), ("age_at_hit", _COUNT),
     ("dscg_maindiag_name", None), ("evidence_zh", None), ("rule_hit_id", None))}
+#: Case lines shown in the drill table (largest suspect amount first); the XLSX export has all.
+CASE_TABLE_ROWS = 500
 DATE_COLUMNS = ("hit_date", "begndate", "enddate")
 LONG_TEXT = ("top_reasons_zh", "evidence_zh", "inspectors")
 STRATA_DEFAULT = ["type", "level"]
@@ -190,9 +192,14 @@ def _drill(code: str | None, period: str, family: str, area: str):
         row = data.institution_risk(code, period)
         components = data.risk_components(code, period)
         summary = cases.case_summary(code, period, families, areas)
-        lines = cases.case_lines(code, period, families, areas)
+        lines = cases.case_lines(code, period, families, areas, limit=CASE_TABLE_ROWS)
     header = (_header(row.iloc[0]) if not row.empty
               else html.Div(f"该机构 {period} 年未参与风险排序。", className="alert"))
+    total = int(summary["hit_count"].sum()) if not summary.empty else 0
+    if total > len(lines):
+        header = html.Div([header, html.Div(
+            f"案件线索共 {fmt.count(total)} 条，下表列出涉嫌违规金额最大的 {fmt.count(len(lines))} 条；"
+            "完整清单请导出案件线索（Excel）。", id=f"{PAGE}-cases-truncated", className="note")])
     return (header, _components_figure(components, period), _hits_figure(summary),
             _records(summary, HIT_COLUMNS), _records(lines, CASE_COLUMNS))
 
