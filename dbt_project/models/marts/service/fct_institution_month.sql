@@ -42,11 +42,7 @@ grouped_settlements as (
         fixmedins_code,
         setl_month,
         scheme,
-        case
-            when is_inpatient then 'inpatient'
-            when visit_type = 'pharmacy' then 'pharmacy'
-            else 'outpatient'
-        end                                                     as visit_group,
+        {{ service_visit_group() }}                             as visit_group,
         psn_no,
         setl_cnt,
         is_discharged,
