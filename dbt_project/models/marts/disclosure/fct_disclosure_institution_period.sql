@@ -293,15 +293,15 @@ indicators as (
         cells_with_year.*,
         unit_suppression.suppression_reason,
         -- the ratios of fct_institution_month over the period's sums (口径: _service__docs.md)
-        {{ safe_ratio('medfee_sumamt', 'visits', 'decimal(18, 2)') }}    as avg_medfee_per_visit,
+        {{ service_indicator('avg_medfee_per_visit') }}              as avg_medfee_per_visit,
         case when cells_with_year.visit_group = 'inpatient'
-             then {{ safe_ratio('los_days_sum', 'discharges') }} end    as avg_los_days,
-        {{ safe_ratio('fund_pay_sumamt', 'visits', 'decimal(18, 2)') }}  as avg_fund_pay_per_visit,
-        {{ safe_ratio('drug_amt', 'medfee_sumamt') }}                    as drug_ratio,
-        {{ safe_ratio('consumable_amt', 'medfee_sumamt') }}              as consumable_ratio,
-        {{ safe_ratio('exam_amt + lab_amt', 'medfee_sumamt') }}          as exam_lab_ratio,
-        {{ safe_ratio('fund_pay_sumamt', 'medfee_sumamt') }}             as reimbursement_ratio,
-        {{ safe_ratio('fund_pay_sumamt', 'inscp_amt') }}                 as inscp_fund_pay_ratio
+             then {{ service_indicator('avg_los_days') }} end       as avg_los_days,
+        {{ service_indicator('avg_fund_pay_per_visit') }}            as avg_fund_pay_per_visit,
+        {{ service_indicator('drug_ratio') }}                        as drug_ratio,
+        {{ service_indicator('consumable_ratio') }}                  as consumable_ratio,
+        {{ service_indicator('exam_lab_ratio') }}                    as exam_lab_ratio,
+        {{ service_indicator('reimbursement_ratio') }}               as reimbursement_ratio,
+        {{ service_indicator('inscp_fund_pay_ratio') }}              as inscp_fund_pay_ratio
     from cells_with_year
     inner join unit_suppression
         on cells_with_year.fixmedins_code = unit_suppression.fixmedins_code

@@ -230,35 +230,29 @@ indicators as (
         peer_sums.peer_consumable_amt,
 
         -- the indicators: ratios of the sums above (口径: _service__docs.md)
-        {{ safe_ratio('visits', 'persons') }}                        as visits_per_person,
-        {{ safe_ratio('los_days_sum', 'discharges') }}               as avg_los_days,
-        {{ safe_ratio('medfee_sumamt', 'visits', 'decimal(18, 2)') }} as avg_medfee_per_visit,
-        {{ safe_ratio('fund_pay_sumamt', 'visits', 'decimal(18, 2)') }}
-                                                                        as avg_fund_pay_per_visit,
+        {{ service_indicator('visits_per_person') }}                 as visits_per_person,
+        {{ service_indicator('avg_los_days') }}                      as avg_los_days,
+        {{ service_indicator('avg_medfee_per_visit') }}              as avg_medfee_per_visit,
+        {{ service_indicator('avg_fund_pay_per_visit') }}            as avg_fund_pay_per_visit,
         -- 次均住院费用 ÷ 平均住院日, inpatient rows only
         case when with_peer_group.visit_group = 'inpatient' then
             {{ ratio_of_ratios('medfee_sumamt', 'visits', 'los_days_sum', 'discharges',
                                        'decimal(18, 2)') }}
         end                                                             as avg_daily_inpatient_cost,
-        {{ safe_ratio('drug_amt', 'medfee_sumamt') }}                as drug_ratio,
-        {{ safe_ratio('consumable_amt', 'medfee_sumamt') }}          as consumable_ratio,
-        {{ safe_ratio('exam_amt + lab_amt', 'medfee_sumamt') }}      as exam_lab_ratio,
-        {{ safe_ratio('fund_pay_sumamt', 'medfee_sumamt') }}         as reimbursement_ratio,
-        {{ safe_ratio('fund_pay_sumamt', 'inscp_amt') }}             as inscp_fund_pay_ratio,
-        {{ safe_ratio('fulamt_ownpay_amt', 'medfee_sumamt') }}       as ownpay_ratio,
-        {{ safe_ratio('psn_pay', 'medfee_sumamt') }}                 as personal_burden_ratio,
+        {{ service_indicator('drug_ratio') }}                        as drug_ratio,
+        {{ service_indicator('consumable_ratio') }}                  as consumable_ratio,
+        {{ service_indicator('exam_lab_ratio') }}                    as exam_lab_ratio,
+        {{ service_indicator('reimbursement_ratio') }}               as reimbursement_ratio,
+        {{ service_indicator('inscp_fund_pay_ratio') }}              as inscp_fund_pay_ratio,
+        {{ service_indicator('ownpay_ratio') }}                      as ownpay_ratio,
+        {{ service_indicator('personal_burden_ratio') }}             as personal_burden_ratio,
 
         -- peer values: the same ratios over the peer group's sums
-        {{ safe_ratio('peer_sums.peer_medfee_sumamt', 'peer_sums.peer_visits', 'decimal(18, 2)') }}
-                                                                        as peer_avg_medfee_per_visit,
-        {{ safe_ratio('peer_sums.peer_los_days_sum', 'peer_sums.peer_discharges') }}
-                                                                        as peer_avg_los_days,
-        {{ safe_ratio('peer_sums.peer_drug_amt', 'peer_sums.peer_medfee_sumamt') }}
-                                                                        as peer_drug_ratio,
-        {{ safe_ratio('peer_sums.peer_consumable_amt', 'peer_sums.peer_medfee_sumamt') }}
-                                                                        as peer_consumable_ratio,
-        {{ safe_ratio('peer_sums.peer_fund_pay_sumamt', 'peer_sums.peer_medfee_sumamt') }}
-                                                                        as peer_reimbursement_ratio,
+        {{ service_indicator('avg_medfee_per_visit', 'peer_sums.peer_') }}  as peer_avg_medfee_per_visit,
+        {{ service_indicator('avg_los_days', 'peer_sums.peer_') }}          as peer_avg_los_days,
+        {{ service_indicator('drug_ratio', 'peer_sums.peer_') }}            as peer_drug_ratio,
+        {{ service_indicator('consumable_ratio', 'peer_sums.peer_') }}      as peer_consumable_ratio,
+        {{ service_indicator('reimbursement_ratio', 'peer_sums.peer_') }}   as peer_reimbursement_ratio,
 
         -- deviation: institution value ÷ peer value, from the unrounded sums
         {{ ratio_of_ratios('medfee_sumamt', 'visits',
