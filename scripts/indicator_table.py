@@ -9,34 +9,20 @@ A block reads `**中文名** — definition …`; the table lists every block in
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "dbt_project" / "models"
+sys.path.insert(0, str(ROOT))
+from dashboard.indicators import indicators  # noqa: E402
+
 README = ROOT / "README.md"
 START, END = "<!-- indicators:start -->", "<!-- indicators:end -->"
-# Subjects in the order a reader meets them: fund health first, then services, items, budget.
-SUBJECT_ORDER = ("fund", "service", "items", "budget")
-BLOCK = re.compile(r"{%\s*docs\s+(ind_\w+)\s*%}(.*?){%\s*enddocs\s*%}", re.S)
-ENTRY = re.compile(r"^\*\*(.+?)\*\*\s*[—-]+\s*(.+)$", re.S)
 
 
 def indicator_rows() -> list[tuple[str, str, str]]:
     """(docs block name, Chinese name, definition) for every `ind_*` block, by subject."""
-    def subject_rank(path: Path) -> tuple[int, str]:
-        folder = path.parent.name
-        return (SUBJECT_ORDER.index(folder) if folder in SUBJECT_ORDER else len(SUBJECT_ORDER), str(path))
-
-    rows = []
-    for path in sorted(MODELS.rglob("*.md"), key=subject_rank):
-        for name, body in BLOCK.findall(path.read_text(encoding="utf-8")):
-            match = ENTRY.match(" ".join(body.split()))
-            if not match:
-                raise SystemExit(f"{path}: docs block {name} does not start with **name** — definition")
-            rows.append((name, match.group(1), match.group(2)))
-    return rows
+    return [(item.block, item.name_zh, item.definition) for item in indicators()]
 
 
 def render() -> str:
