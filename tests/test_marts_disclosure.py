@@ -11,14 +11,13 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.db import query
+from tests.db import CENT, query
+from tests.db import safe_ratio as _ratio
 
-CENT, BASIS_POINT = Decimal("0.01"), Decimal("0.0001")
 MIN_CELL_PERSONS = 10   # seed disclosure_parameters (default of issue 8)
 # period code of a month column, as the disclosure publishes it ('2024-07', '2024Q3', '2024')
 PERIOD_CODES = {
@@ -26,16 +25,6 @@ PERIOD_CODES = {
     "quarter": "cast(year({m}) as varchar) || 'Q' || cast(quarter({m}) as varchar)",
     "year": "cast(year({m}) as varchar)",
 }
-
-
-def _ratio(numerator, denominator, unit: Decimal = BASIS_POINT) -> Decimal | None:
-    """The ratio as the safe_ratio macro gives it on DuckDB: the division runs in double
-    precision and the cast to DECIMAL scales by 10^scale, then rounds half away from zero
-    (149.925 → 14992.4999… → 149.92, 6777.775 → 677777.5 → 6777.78)."""
-    if denominator is None or denominator <= 0:
-        return None
-    scaled = Decimal(float(numerator) / float(denominator) * float(1 / unit))
-    return (scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP) * unit).quantize(unit)
 
 
 def _params(warehouse: Path) -> dict[str, int]:
