@@ -8,7 +8,10 @@ DEMO_PERSONS ?= 20000
 DEMO_YEARS ?= 3
 PORT ?= 8050
 HOST ?= 127.0.0.1
-DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
+# chromium + driver: browser tests; fonts-noto-cjk + pango: Chinese PDF (WeasyPrint) and charts;
+# poppler-utils (pdftotext, pdftoppm) and tesseract with chi_sim: the tests read the PDF back.
+DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+	poppler-utils tesseract-ocr tesseract-ocr-chi-sim
 
 export YIBAO_DATA := $(DATA)
 export YIBAO_LANDING := $(DATA)/landing/landing.duckdb
@@ -17,7 +20,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 .PHONY: run test install system-deps demo-data load build serve bench clean
 
-run: install build serve ## demo end to end: install, generate, load, build, serve
+run: install system-deps build serve ## demo end to end: install, generate, load, build, serve
 
 install: $(VENV)/.installed
 

@@ -37,12 +37,37 @@ def export_cases(
     debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
 ):
     """Write the institution's case list (案件线索清单, personal data masked) for the period as XLSX."""
-    from dashboard.data.db import WarehouseUnavailable
-    from dashboard.exports import ExportError
     from dashboard.exports.cases import write_case_list
 
+    path = _run_export(lambda: write_case_list(institution, period, out), debug)
+    typer.echo(f"案件线索 case list: {path}")
+
+
+@export_app.command("disclosure")
+def export_disclosure(
+    period: Annotated[str, typer.Option(help="Finalised period: a year 2024, a quarter 2024Q3 or a month 2024-07.")],
+    out: Annotated[Path, typer.Option(help="Folder to write into (created if missing).")],
+    scope: Annotated[str, typer.Option(help="fund (基金收支), institutions (定点机构) or all.")] = "all",
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx.")] = "html,pdf,xlsx",
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
+):
+    """Write the public disclosure (信息公开) of the period: static HTML site, PDF, XLSX."""
+    from dashboard.exports.disclosure import write_disclosure
+
+    def write():
+        return write_disclosure(period, scope, format.split(","), out)
+
+    for kind, path in _run_export(write, debug).items():
+        typer.echo(f"{kind}: {path}")
+
+
+def _run_export(write, debug: bool):
+    """Run an export; a Chinese and English message and exit code 2 instead of a traceback."""
+    from dashboard.data.db import WarehouseUnavailable
+    from dashboard.exports import ExportError
+
     try:
-        path = write_case_list(institution, period, out)
+        return write()
     except (ExportError, WarehouseUnavailable) as exc:
         if debug:
             raise
@@ -50,7 +75,6 @@ def export_cases(
                 " The warehouse is missing or cannot be read: build it (make run) or set YIBAO_WAREHOUSE.")
         typer.echo(f"错误 error: {exc}{hint}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"案件线索 case list: {path}")
 
 
 if __name__ == "__main__":

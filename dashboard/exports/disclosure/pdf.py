@@ -1,0 +1,23 @@
+"""The print edition: the publication as one A4 PDF (fund section with charts, the institution
+tables on landscape pages, the per-institution detail, definitions and notes), laid out by
+WeasyPrint with Noto Sans CJK embedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dashboard.exports.disclosure.publication import Publication
+from dashboard.exports.disclosure.render import environment, stylesheet
+
+
+def print_html(pub: Publication) -> str:
+    return environment().get_template("print.html.j2").render(
+        pub=pub, css=stylesheet("disclosure.css", "print.css"), links={}, definitions=pub.definitions)
+
+
+def write_pdf(pub: Publication, path: Path) -> Path:
+    from weasyprint import HTML   # imported here: loading pango costs a second
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    HTML(string=print_html(pub)).write_pdf(path)   # the <title> becomes the PDF's title
+    return path
