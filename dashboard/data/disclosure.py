@@ -103,14 +103,14 @@ def institution_months(period_code: str) -> pd.DataFrame:
 
 
 def item_prices(period_code: str) -> pd.DataFrame:
-    """The key drug and consumable prices of the period (fct_disclosure_item_price): the region
-    row of every item and the published institution cells (suppressed cells are left out: their
-    prices are null and the pages print only published prices), drugs first, then by name."""
+    """The published key drug and consumable prices of the period (fct_disclosure_item_price):
+    region rows and institution cells that are not suppressed (a suppressed cell has null prices;
+    the pages list published prices only), drugs first, then by name."""
     return query("""
         SELECT hilist_code, hilist_name, item_class, item_class_zh, fixmedins_code, is_total,
                is_count_suppressed, n_patients, unit_price, median_unit_price, min_unit_price,
                max_unit_price, price_to_median_ratio, n_institutions_published, n_institutions,
                price_cap, price_to_cap_ratio
         FROM marts.fct_disclosure_item_price
-        WHERE period_code = ? AND (is_total OR NOT is_suppressed)
+        WHERE period_code = ? AND NOT is_suppressed
         ORDER BY item_class DESC, hilist_name, hilist_code, is_total DESC, fixmedins_code""", [period_code])

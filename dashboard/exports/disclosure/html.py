@@ -28,7 +28,9 @@ def institution_html(pub: Publication, page: InstitutionPage) -> str:
 
 def write_site(pub: Publication, folder: Path) -> Path:
     """Write the site into folder (created); returns the index page."""
-    (folder / INSTITUTIONS_DIR).mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    if pub.institution_pages:
+        (folder / INSTITUTIONS_DIR).mkdir(exist_ok=True)
     index = folder / "index.html"
     index.write_text(index_html(pub), encoding="utf-8")
     for page in pub.institution_pages:

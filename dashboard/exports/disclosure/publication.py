@@ -250,6 +250,7 @@ PHARMACY_SUMMARY = (
 
 
 REGION_PRICE_COLUMNS = (
+    Column("hilist_code", "医保编码", "code"),
     Column("hilist_name", "药品耗材名称", "text"),
     Column("item_class_zh", "类别", "text"),
     Column("unit_price", "全区加权平均单价（元）", "price", "ind_item_avg_unit_price"),
@@ -261,6 +262,7 @@ REGION_PRICE_COLUMNS = (
     Column("price_cap", "最高限价（元）", "price"),
 )
 INSTITUTION_PRICE_COLUMNS = (
+    Column("hilist_code", "医保编码", "code"),
     Column("hilist_name", "药品耗材名称", "text"),
     Column("item_class_zh", "类别", "text"),
     Column("n_patients", "使用人数", "count", "ind_item_patients"),
