@@ -1,18 +1,19 @@
 """The print edition: the publication as one A4 PDF (fund section with charts, the institution
-tables on landscape pages, the per-institution detail, definitions and notes), laid out by
+tables and key-item prices on landscape pages, the per-institution service detail, definitions
+and notes; the institution × item prices stay on the site and in the workbook), laid out by
 WeasyPrint with Noto Sans CJK embedded."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.exports.disclosure.publication import Publication
+from dashboard.exports.disclosure.publication import Publication, definitions_of
 from dashboard.exports.disclosure.render import environment, stylesheet
 
 
 def print_html(pub: Publication) -> str:
     return environment().get_template("print.html.j2").render(
-        pub=pub, css=stylesheet("disclosure.css", "print.css"), links={}, definitions=pub.definitions)
+        pub=pub, css=stylesheet("disclosure.css", "print.css"), links={}, definitions=definitions_of([t for t in pub.tables if t.printed]))
 
 
 def write_pdf(pub: Publication, path: Path) -> Path:

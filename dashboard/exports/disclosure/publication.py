@@ -62,6 +62,7 @@ class Table:
     sheet: str                      # XLSX sheet name (≤ 31 characters)
     columns: tuple[Column, ...]
     rows: list[dict]                # mart values, SUPPRESSED or None per column key
+    printed: bool = True            # in the PDF too (False: site and workbook only)
 
     def texts(self) -> list[list[str]]:
         """The published text of every cell, row by row."""
@@ -124,15 +125,18 @@ class Publication:
         if not self.institution_pages:
             return []
         return [self._long("institution", "institution_detail", "定点医药机构医疗服务明细", "机构医疗服务明细"),
-                self._long("prices", "institution_prices", "定点医药机构重点药品耗材价格", "机构药品耗材价格")]
+                # thousands of rows (institution × item): a print edition of hundreds of pages
+                # that took minutes to lay out; the site and the workbook carry them
+                self._long("prices", "institution_prices", "定点医药机构重点药品耗材价格", "机构药品耗材价格",
+                           printed=False)]
 
-    def _long(self, page_table: str, key: str, title: str, sheet: str) -> Table:
+    def _long(self, page_table: str, key: str, title: str, sheet: str, printed: bool = True) -> Table:
         pages = [(page, page.table(page_table)) for page in self.institution_pages]
         columns = next((t.columns for _, t in pages if t is not None), ())
         rows = [{"fixmedins_code": page.code, "fixmedins_name": page.name, **row}
                 for page, table in pages if table is not None for row in table.rows]
         return Table(key, title, sheet, (Column("fixmedins_code", "机构编码", "code"),
-                                         Column("fixmedins_name", "机构名称", "text"), *columns), rows)
+                                         Column("fixmedins_name", "机构名称", "text"), *columns), rows, printed)
 
     @property
     def definitions(self) -> list[Indicator]:
