@@ -209,12 +209,7 @@ FUND_COLUMNS = (
     Column("income_yoy", "收入同比", "percent", "ind_fund_income_yoy"),
     Column("expenditure_yoy", "支出同比", "percent", "ind_fund_expenditure_yoy"),
 )
-FUND_MONTH_COLUMNS = (
-    Column("month_zh", "月份", "text"),
-    Column("income_amt", "基金收入（元）", "money", "ind_fund_income"),
-    Column("expenditure_amt", "基金支出（元）", "money", "ind_fund_expenditure"),
-    Column("current_balance_amt", "当期结余（元）", "money", "ind_fund_current_balance"),
-)
+FUND_MONTH_COLUMNS = (Column("month_zh", "月份", "text"), *FUND_COLUMNS[1:4])   # income, expenditure, balance
 #: The fund whose months the fund section breaks down and charts.
 MONTHLY_FUND = "999999"
 
