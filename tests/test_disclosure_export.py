@@ -367,3 +367,17 @@ def test_a_month_of_the_fund_alone_as_html_and_xlsx(demo_warehouse, monkeypatch,
                                       where period_code = '2024-07'""")
     assert {r["fund_name_zh"]: r["income_amt"] for r in tables["fund"]} == {n: f"{v:,.2f}" for n, v in income}
     assert [p.name for p in (tmp_path / "disclosure-2024-07").iterdir()] == ["index.html"]
+
+
+def test_a_month_with_its_institutions_has_pages_without_a_monthly_chart(demo_warehouse, monkeypatch, tmp_path):
+    from dashboard.__main__ import app
+
+    monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
+    result = CliRunner().invoke(app, ["export", "disclosure", "--period", "2024-07", "--scope", "institutions",
+                                      "--format", "html", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    pages = list((tmp_path / "disclosure-2024-07" / "institutions").glob("*.html"))
+    codes = {r[0] for r in query(demo_warehouse, """select distinct fixmedins_code
+        from marts.fct_disclosure_institution_period where period_code = '2024-07' and not is_total""")}
+    assert {p.stem for p in pages} == codes
+    assert all("data-chart" not in p.read_text(encoding="utf-8") for p in pages)

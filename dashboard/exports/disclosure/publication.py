@@ -377,10 +377,12 @@ def _institution_section(period_code: str, months: int) -> tuple[list[Table], li
               _records(region_prices[[c.key for c in REGION_PRICE_COLUMNS]])),
     ]
     region = cells[cells.is_total]
-    monthly = data.institution_months(period_code) if months > 1 else cells.iloc[0:0]
-    month_labels = sorted({f"{d.month}月" for d in pd.to_datetime(monthly.period_start)},
-                          key=lambda s: int(s[:-1]))
-    by_code = dict(tuple(monthly.groupby("fixmedins_code", sort=False))) if len(monthly) else {}
+    by_code, month_labels = {}, []
+    if months > 1:          # a month's page has no monthly chart
+        monthly = data.institution_months(period_code)
+        month_labels = sorted({f"{d.month}月" for d in pd.to_datetime(monthly.period_start)},
+                              key=lambda s: int(s[:-1]))
+        by_code = dict(tuple(monthly.groupby("fixmedins_code", sort=False)))
     pages = []
     for code, cell_rows in cells[~cells.is_total].groupby("fixmedins_code", sort=True):
         first = cell_rows.iloc[0]
