@@ -199,11 +199,10 @@ def _land_table(con, table: Table, files: list[readers.DeliveredFile],
         if progress:
             progress(f"{table.name}: {delivered.path.name}", i, len(files))
         read = readers.read(con, delivered, "_text")
-        result.rows_in = read.rows + len(read.rejects)
-        for row, reason, raw_line in read.rejects:
-            con.execute("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?)",
-                        [batch, table.name, str(delivered.path), row, reason, raw_line])
-        result.rows_quarantined += len(read.rejects)
+        result.rows_in = read.rows + read.rejects
+        con.execute(f"INSERT INTO meta.quarantine SELECT ?, ?, ?, _row, NULL, reason, raw "
+                    f"FROM {readers.REJECTS} ORDER BY _row", [batch, table.name, str(delivered.path)])
+        result.rows_quarantined += read.rejects
         con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {checked_select(table, '_text')}")
         result.rows_quarantined += _quarantine(
             con, batch, table, delivered.path,
@@ -213,7 +212,7 @@ def _land_table(con, table: Table, files: list[readers.DeliveredFile],
         con.execute(f"INSERT INTO _good ({cols}, _file, _row) SELECT {cols}, {i}, _row "
                     f"FROM _checked WHERE len(_reasons) = 0")
         results.append(result)
-        con.execute("DROP TABLE _checked; DROP TABLE _text")
+        con.execute(f"DROP TABLE _checked; DROP TABLE _text; DROP TABLE {readers.REJECTS}")
 
     # A key may appear once per delivery: later duplicates are quarantined, and so are keys
     # landed earlier under a period this delivery does not replace.
