@@ -12,6 +12,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                   help="Serve the yibao-mart dashboard (no command), or write its exports (export).")
 export_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Write the dashboard's exports to files.")
 app.add_typer(export_app, name="export")
+users_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                        help="Manage dashboard users, roles and case assignments (run on the server).")
+app.add_typer(users_app, name="users")
 
 
 @app.callback(invoke_without_command=True)
@@ -26,7 +29,23 @@ def serve(
         return
     from dashboard.app import create_app
 
+    first_admin()
     create_app().run(host=host, port=port, debug=debug)
+
+
+def first_admin() -> None:
+    """On the first start (no user yet) create `admin` and print its one-time password once."""
+    from dashboard.auth import store
+    from dashboard.auth.access import actor
+    from dashboard.auth.audit import record
+
+    created = store.ensure_admin()
+    if created:
+        name, password = created
+        record("user_admin", *actor(), action="add", username=name, granted_role="admin")
+        typer.echo(f"首次启动：已创建管理员 {name}，一次性密码（只显示这一次，首次登录后须修改）：{password}\n"
+                   f"First start: created {name}; one-time password (shown once, change it at first login): "
+                   f"{password}")
 
 
 @export_app.command("cases")
@@ -75,6 +94,102 @@ def _run_export(write, debug: bool):
                 " The warehouse is missing or cannot be read: build it (make run) or set YIBAO_WAREHOUSE.")
         typer.echo(f"错误 error: {exc}{hint}", err=True)
         raise typer.Exit(2) from None
+
+
+def _account(change, debug: bool = False):
+    from dashboard.auth.store import AccountError
+
+    try:
+        return change()
+    except AccountError as exc:
+        if debug:
+            raise
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _audit_user_admin(action: str, **detail) -> None:
+    from dashboard.auth.access import actor
+    from dashboard.auth.audit import record
+
+    record("user_admin", *actor(), action=action, **detail)
+
+
+@users_app.command("add")
+def users_add(username: str, role: Annotated[str, typer.Option(help="leadership, planner, budget, inspector, "
+                                                                      "auditor or admin.")]):
+    """Create a user; prints a one-time password once (it must be changed at first login)."""
+    from dashboard.auth import store
+
+    password = _account(lambda: store.add(username, role))
+    _audit_user_admin("add", username=username, granted_role=role)
+    typer.echo(f"已创建 {username}（{role}）。一次性密码（只显示这一次）：{password}")
+
+
+@users_app.command("list")
+def users_list():
+    """List users with role, state and case assignments."""
+    from dashboard.auth import store
+
+    for user in store.users():
+        state = "停用" if user.disabled else ("待改密码" if user.must_change_password else "正常")
+        cases = ",".join(sorted(store.assignments(user.username))) or "-"
+        typer.echo(f"{user.username}\t{user.role}\t{state}\t{cases}")
+
+
+@users_app.command("set-role")
+def users_set_role(username: str, role: str):
+    """Change a user's role."""
+    from dashboard.auth import store
+
+    _account(lambda: store.set_role(username, role))
+    _audit_user_admin("set-role", username=username, granted_role=role)
+    typer.echo(f"{username} 的角色已改为 {role}。")
+
+
+@users_app.command("disable")
+def users_disable(username: str, enable: Annotated[bool, typer.Option(help="Re-enable instead.")] = False):
+    """Disable (or re-enable) a user; a disabled user cannot log in."""
+    from dashboard.auth import store
+
+    _account(lambda: store.set_disabled(username, not enable))
+    _audit_user_admin("enable" if enable else "disable", username=username)
+    typer.echo(f"{username} 已{'启用' if enable else '停用'}。")
+
+
+@users_app.command("reset-password")
+def users_reset_password(username: str):
+    """Give a user a new one-time password (printed once)."""
+    from dashboard.auth import store
+
+    password = _account(lambda: store.reset_password(username))
+    _audit_user_admin("reset-password", username=username)
+    typer.echo(f"{username} 的一次性密码（只显示这一次）：{password}")
+
+
+@users_app.command("assign")
+def users_assign(username: str, institution: Annotated[str, typer.Option(help="fixmedins_code of the case.")],
+                 remove: Annotated[bool, typer.Option(help="Take the inspector off the case.")] = False):
+    """Put an inspector on (or off) a case of an institution: unmasked personal data there."""
+    from dashboard.auth import store
+
+    _account(lambda: (store.unassign if remove else store.assign)(username, institution))
+    _audit_user_admin("unassign" if remove else "assign", username=username, fixmedins_code=institution)
+    typer.echo(f"{username} {'已撤出' if remove else '已承办'} {institution} 的案件。")
+
+
+@app.command("audit")
+def audit_show(event: Annotated[str | None, typer.Option(help="Only this event (login, unmask, export …).")] = None,
+               limit: Annotated[int, typer.Option(help="Newest this many.")] = 50):
+    """Print the audit log (newest first) and whether its hash chain is intact."""
+    from dashboard.auth import audit
+
+    for row in audit.entries(event, limit):
+        typer.echo(f"{row['seq']}\t{row['at']}\t{row['actor']}\t{row['role']}\t{row['event']}\t{row['detail']}")
+    broken = audit.verify()
+    typer.echo("哈希链完整 chain intact" if broken is None else f"哈希链自第 {broken} 条起断开 chain broken at {broken}")
+    if broken is not None:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

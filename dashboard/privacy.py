@@ -17,9 +17,8 @@ and export that returns patients passes its frame through `mask_personal_columns
 
 Missing values stay missing. Masking never returns the original value or contains it.
 
-`reveal=True` returns the columns unmasked. No caller passes it today: no role may see personal
-data until issue 9 adds login and roles. Then the data functions take the viewer's permission
-and pass it here, and the audit log records every unmasked view.
+`reveal=True` returns the columns unmasked: only for an inspector on a case of the institution
+(dashboard.auth.access.may_unmask), and the caller records the view in the audit log.
 """
 
 from __future__ import annotations
@@ -96,8 +95,7 @@ MASKS = {"psn_name": mask_name, "certno": mask_certno, "tel": mask_phone, "addr"
 def mask_personal_columns(frame: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:
     """A copy of `frame` with every personal column present (psn_name, certno, tel, addr) masked.
 
-    reveal=True keeps them unmasked; it is for the roles of issue 9 (an inspector on a case) and
-    is not reachable from any page or export today.
+    reveal=True keeps them unmasked (an inspector on a case; the caller audits it).
     """
     if reveal:
         return frame.copy()

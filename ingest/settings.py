@@ -23,3 +23,9 @@ def warehouse_path() -> Path:
 def duckdb_memory_limit() -> str:
     """DuckDB's memory cap for loads and builds; above it DuckDB spills to disk."""
     return os.environ.get("YIBAO_DUCKDB_MEMORY", "4GB")
+
+
+def auth_dir() -> Path:
+    """Users, the session secret and the audit log of the dashboard (keep it out of backups
+    that leave the office; the audit log is append-only)."""
+    return Path(os.environ.get("YIBAO_AUTH", data_dir() / "auth"))

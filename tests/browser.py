@@ -56,3 +56,36 @@ def component_values(layout) -> dict[str, object]:
                 yield from walk(child)
 
     return {c.id: getattr(c, "value", None) for c in walk(layout) if isinstance(getattr(c, "id", None), str)}
+
+
+ROLE_PASSWORD = "correct horse battery"
+
+
+def make_user(role: str, username: str | None = None) -> str:
+    """A ready account of the role (password ROLE_PASSWORD, no forced change); its username."""
+    from dashboard.auth import store
+
+    username = username or f"test-{role}"
+    store.add(username, role)
+    store.change_password(username, ROLE_PASSWORD)
+    return username
+
+
+def log_in(dash_duo, username: str, password: str = ROLE_PASSWORD) -> None:
+    """Log in through the login form; the browser lands on the role's first page."""
+    dash_duo.driver.get(dash_duo.server_url + "/login")
+    dash_duo.wait_for_element("#username").send_keys(username)
+    dash_duo.find_element("#password").send_keys(password)
+    dash_duo.find_element("#auth-submit").click()
+    wait_for(lambda: "/login" not in dash_duo.driver.current_url, message="login redirect")
+    dash_duo.wait_for_element("#react-entry-point")
+
+
+def start_as(dash_duo, role: str, username: str | None = None):
+    """Serve a new app and log in as a user of the role; returns the app."""
+    from dashboard.app import create_app
+
+    app = create_app()
+    dash_duo.start_server(app)
+    log_in(dash_duo, make_user(role, username))
+    return app

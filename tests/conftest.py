@@ -51,3 +51,11 @@ def demo_warehouse(demo_landing, tmp_path_factory) -> Path:
     result = run_dbt(["build"], demo_landing, warehouse, work / "target")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     return warehouse
+
+
+@pytest.fixture(autouse=True)
+def auth_dir(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own users, session secret and audit log."""
+    folder = tmp_path / "auth"
+    monkeypatch.setenv("YIBAO_AUTH", str(folder))
+    return folder

@@ -7,6 +7,7 @@ import pytest
 
 from dashboard.data.status import model_row_counts
 from dashboard.app import create_app
+from tests.browser import start_as
 
 
 def _page_layout(path: str):
@@ -26,7 +27,7 @@ def test_status_page_lists_built_models_in_chromium(dash_duo, demo_warehouse, mo
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
     expected = model_row_counts()
     assert {"stg_setl_d", "int_visits"} <= set(expected["model"])
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/status")
     dash_duo.wait_for_element("#warehouse-status-table", timeout=20)
     dash_duo.wait_for_contains_text("#warehouse-status-table", "stg_setl_d", timeout=10)
@@ -37,7 +38,7 @@ def test_status_page_lists_built_models_in_chromium(dash_duo, demo_warehouse, mo
 @pytest.mark.browser
 def test_home_opens_the_fund_overview_and_the_nav_lists_every_page(dash_duo, demo_warehouse, monkeypatch):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_contains_text("h1", "医保基金数据集市", timeout=20)
     dash_duo.wait_for_element("#overview-trend", timeout=20)
     nav = dash_duo.find_element("nav").text

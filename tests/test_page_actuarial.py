@@ -12,7 +12,7 @@ import dash
 import pytest
 
 from dashboard import formatting as fmt
-from tests.browser import graph_data, mart, wait_for
+from tests.browser import graph_data, mart, start_as, wait_for
 
 PAGE_URL = "/actuarial"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -79,10 +79,8 @@ def test_page_without_warehouse_says_so(monkeypatch, tmp_path):
 
 @pytest.mark.browser
 def test_short_term_tab_shows_the_forecast_follows_the_series_and_downloads(dash_duo, warehouse):
-    from dashboard.app import create_app
-
     dash_duo.driver.set_window_size(1400, 2000)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "planner")
     dash_duo.wait_for_page(url=dash_duo.server_url + PAGE_URL, timeout=20)
     dash_duo.wait_for_text_to_equal("#forecast-kpi-next12 .kpi-value",
                                     fmt.money(next12_total(warehouse, "fund_999999_income")), timeout=30)
@@ -114,10 +112,8 @@ def test_short_term_tab_shows_the_forecast_follows_the_series_and_downloads(dash
 
 @pytest.mark.browser
 def test_long_term_tab_reruns_the_projection_saves_runs_and_explains_the_change(dash_duo, warehouse):
-    from dashboard.app import create_app
-
     dash_duo.driver.set_window_size(1400, 2400)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "planner")
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}{PAGE_URL}?tab=long", timeout=20)
     dash_duo.wait_for_text_to_equal("#actuarial-kpi-depletion .kpi-value",
                                     depletion_kpi(warehouse, "intermediate"), timeout=30)

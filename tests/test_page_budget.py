@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from dashboard import formatting as fmt
+from tests.browser import start_as
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 
@@ -84,7 +85,6 @@ def _figure_x(dash_duo, graph_id: str) -> list:
 
 @pytest.mark.browser
 def test_budget_page_shows_execution_filters_drills_and_downloads(dash_duo, warehouse):
-    from dashboard.app import create_app
     from dashboard.data import budget
 
     year, month = _latest(warehouse)
@@ -92,7 +92,7 @@ def test_budget_page_shows_execution_filters_drills_and_downloads(dash_duo, ware
     total_390 = budget.rollup_execution(year, month, "390", "all").iloc[0]
     institutions = budget.institution_execution(year, month, "310")
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "budget")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/budget")
     dash_duo.wait_for_text_to_equal("#budget-kpi-budget .kpi-value", fmt.money(total_310["budget_amt"]), timeout=20)
     assert dash_duo.find_element("#budget-kpi-ytd .kpi-value").text == fmt.money(total_310["ytd_hifp_pay"])
@@ -137,7 +137,6 @@ def test_budget_page_shows_execution_filters_drills_and_downloads(dash_duo, ware
 
 @pytest.mark.browser
 def test_budget_page_reads_its_filters_from_the_url(dash_duo, warehouse):
-    from dashboard.app import create_app
     from dashboard.data import budget
 
     year, _ = _latest(warehouse)
@@ -146,7 +145,7 @@ def test_budget_page_reads_its_filters_from_the_url(dash_duo, warehouse):
     code, name = frame["fixmedins_code"].iloc[-1], frame["fixmedins_name"].iloc[-1]
     total = budget.rollup_execution(past, 6, "390", "all").iloc[0]
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "budget")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/budget?year={past}&month=6&insutype=390&inst={code}"
                            "&rollup=level_grade")
     dash_duo.wait_for_text_to_equal("#budget-kpi-ytd .kpi-value", fmt.money(total["ytd_hifp_pay"]), timeout=20)

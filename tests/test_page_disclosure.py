@@ -18,8 +18,7 @@ import openpyxl
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashboard.app import create_app
-from tests.browser import component_values, mart, page_layout, wait_for
+from tests.browser import component_values, mart, page_layout, start_as, wait_for
 
 PAGE_URL = "/disclosure"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -124,8 +123,24 @@ def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tm
     assert "数据仓库尚未构建" in page.children
 
 
+def as_role(monkeypatch, role: str) -> None:
+    """Callbacks called outside a request act for a viewer of the role (the policy's answer)."""
+    from dashboard.auth import access, policy
+
+    monkeypatch.setattr(access, "may", lambda action: policy.can(role, action))
+
+
+def test_only_publishing_roles_may_run_the_export(warehouse, monkeypatch):
+    page = page_module()
+    for role in ("public", "planner", "inspector"):
+        as_role(monkeypatch, role)
+        download, message = page._export(1, "2024", "all")
+        assert download is dash.no_update and "无权生成公开文件" in message.children, role
+
+
 def test_export_errors_are_a_chinese_message_and_nothing_is_downloaded(warehouse, monkeypatch, tmp_path):
     page = page_module()
+    as_role(monkeypatch, "budget")
     download, message = page._export(1, "1999", "all")
     assert download is dash.no_update and message.id == "disclosure-export-failed"
     assert message.children.startswith("生成失败：统计期 1999 未结束或不在数据中")
@@ -144,6 +159,7 @@ def test_export_errors_are_a_chinese_message_and_nothing_is_downloaded(warehouse
 def test_an_unexpected_failure_is_a_chinese_message_and_the_traceback_goes_to_the_log(warehouse, monkeypatch,
                                                                                       caplog):
     page = page_module()
+    as_role(monkeypatch, "budget")
 
     def broken(*_args, **_kwargs):
         raise AttributeError("'DataFrame' object has no attribute 'period_start'")
@@ -191,7 +207,7 @@ def test_page_previews_the_published_pages_follows_links_and_keeps_filters_in_th
     first, second = pub.institution_pages[0], pub.institution_pages[1]
 
     dash_duo.driver.set_window_size(1400, 1800)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "budget")
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     wait_for_preview(dash_duo, (site / "index.html").read_text(encoding="utf-8"), "the published index")
     assert dash_duo.find_element("#disclosure-summary-period").text == f"{pub.period_label}（{latest}）"
@@ -253,7 +269,7 @@ def test_generate_writes_the_export_and_downloads_it_as_one_zip(dash_duo, wareho
     paths = output_paths(out, latest)
 
     dash_duo.driver.set_window_size(1400, 1800)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "budget")
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     wait_for(lambda: srcdoc(dash_duo), message="the preview")
     preview = srcdoc(dash_duo)

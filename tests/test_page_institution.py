@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import formatting as fmt
-from dashboard.app import create_app
-from tests.browser import component_values, mart, page_layout, wait_for
+from tests.browser import component_values, mart, page_layout, start_as, wait_for
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 
@@ -124,7 +123,7 @@ def test_page_loads_with_the_largest_hospital_and_its_peer_values(dash_duo, ware
     summary = institutions.institution_summary(code).iloc[0]
     name = mart(warehouse, "SELECT fixmedins_name FROM marts.dim_institutions WHERE fixmedins_code = ?", [code])[0][0]
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/institution")
     dash_duo.wait_for_text_to_equal("#institution-name", name, timeout=20)
     dash_duo.wait_for_contains_text("#institution-kpi-medfee", fmt.money(summary["avg_medfee_per_visit"]))
@@ -150,7 +149,7 @@ def test_visit_group_change_updates_charts_and_url(dash_duo, warehouse):
     code = _largest_hospital(warehouse)
     inpatient = institutions.institution_monthly(code, "all", "inpatient")
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/institution")
     dash_duo.wait_for_element("#institution-kpi-medfee", timeout=20)
     wait_for(lambda: _graph(dash_duo, "institution-chart-medfee", "g.layout.title.text"))
@@ -179,7 +178,7 @@ def test_url_filters_open_the_page_and_excel_download_has_every_month(dash_duo, 
     other = options[options["fixmedins_code"] != _largest_hospital(warehouse)].iloc[0]
     monthly = institutions.institution_monthly(other["fixmedins_code"], "resident", "all")
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(
         f"{dash_duo.server_url}/institution?inst={other['fixmedins_code']}&scheme=resident&visit=all")
     dash_duo.wait_for_text_to_equal("#institution-name", other["fixmedins_name"], timeout=20)

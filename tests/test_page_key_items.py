@@ -12,7 +12,7 @@ import dash
 import pytest
 
 from dashboard import formatting as fmt
-from tests.browser import graph_data, graph_title, mart, wait_for
+from tests.browser import graph_data, graph_title, mart, start_as, wait_for
 
 PAGE_URL = "/key-items"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -126,8 +126,6 @@ def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tm
 
 @pytest.mark.browser
 def test_page_renders_the_month_follows_filters_and_downloads(dash_duo, warehouse):
-    from dashboard.app import create_app
-
     month = latest_month(warehouse)
     (n_items, spend), = mart(warehouse, """
         select count(*), sum(spend) from marts.fct_key_item_month where setl_month = ?""", [month])
@@ -136,7 +134,7 @@ def test_page_renders_the_month_follows_filters_and_downloads(dash_duo, warehous
         where setl_month = ? and item_class = 'consumable'""", [month])
 
     dash_duo.driver.set_window_size(1400, 2200)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(url=dash_duo.server_url + PAGE_URL, timeout=20)
 
     # first load: the latest month with the mart's totals, a trend for the default item
@@ -185,8 +183,6 @@ def test_page_renders_the_month_follows_filters_and_downloads(dash_duo, warehous
 
 @pytest.mark.browser
 def test_shared_url_opens_the_item_with_abnormal_months_in_red(dash_duo, warehouse):
-    from dashboard.app import create_app
-
     code, name, month = mart(warehouse, """
         select hilist_code, hilist_name, max(setl_month) from marts.fct_key_item_month
         where is_anomaly group by all order by count(*) desc, hilist_code limit 1""")[0]
@@ -194,7 +190,7 @@ def test_shared_url_opens_the_item_with_abnormal_months_in_red(dash_duo, warehou
         select setl_month, anomaly_reason from marts.fct_key_item_month
         where hilist_code = ? and is_anomaly order by setl_month""", [code])
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}{PAGE_URL}?month={month:%Y-%m}&item={code}", timeout=20)
     dash_duo.wait_for_contains_text("#key-items-item-card", name, timeout=20)
     data = wait_for(lambda: graph_data(dash_duo, "key-items-trend"), message="trend chart")

@@ -12,6 +12,7 @@ import pytest
 
 from dashboard import formatting as fmt
 from dashboard.data.db import query
+from tests.browser import start_as
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 PERIOD_END = dt.date(2024, 12, 1)
@@ -101,9 +102,7 @@ def _wait_for(condition, timeout: float = 20):
 
 @pytest.mark.browser
 def test_overview_page_in_chromium(dash_duo, warehouse):
-    from dashboard.app import create_app
-
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/")
 
     # first load: the default fund (统筹基金合计) and the latest month, with the mart's numbers
@@ -153,9 +152,7 @@ def test_overview_page_in_chromium(dash_duo, warehouse):
 
 @pytest.mark.browser
 def test_overview_reads_its_filters_from_the_url(dash_duo, warehouse):
-    from dashboard.app import create_app
-
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "leadership")
     dash_duo.wait_for_page(f"{dash_duo.server_url}/?fund=390100&period=2024-03")
     mart = _mart_row("390100", dt.date(2024, 3, 1))
     dash_duo.wait_for_text_to_equal("#overview-kpi-expenditure .kpi-value", fmt.money(mart["expenditure_ytd_amt"]), timeout=20)

@@ -16,8 +16,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard import formatting as fmt
-from dashboard.app import create_app
-from tests.browser import component_values, graph_data, mart, page_layout, wait_for
+from tests.browser import component_values, graph_data, mart, page_layout, start_as, wait_for
 
 PAGE_URL = "/targeting"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
@@ -220,7 +219,7 @@ def test_page_loads_the_ranking_with_the_top_institutions_components(dash_duo, w
     components = targeting.risk_components(top["fixmedins_code"], period)
 
     dash_duo.driver.set_window_size(1400, 2600)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "inspector")
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     dash_duo.wait_for_text_to_equal("#targeting-inst-name", top["fixmedins_name"], timeout=20)
     wait_for(lambda: _column(dash_duo, "targeting-rank-table", "fixmedins_code"), message="ranked table")
@@ -251,7 +250,7 @@ def test_period_and_rule_family_filters_change_the_table_and_the_url(dash_duo, w
     earlier = periods[1]
     family, family_zh, codes = busiest_family(warehouse, earlier)
 
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "inspector")
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     wait_for(lambda: _column(dash_duo, "targeting-rank-table", "fixmedins_code"), message="ranked table")
     before = _column(dash_duo, "targeting-rank-table", "risk_score")
@@ -291,7 +290,7 @@ def test_clicking_a_row_shows_its_components_hits_and_claims_and_exports_the_cas
     lines = cases.case_lines(second["fixmedins_code"], period)
 
     dash_duo.driver.set_window_size(1400, 2600)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "inspector")
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     wait_for(lambda: _column(dash_duo, "targeting-rank-table", "fixmedins_code"), message="ranked table")
     cells = dash_duo.find_elements("#targeting-rank-table td[data-dash-column='fixmedins_name']")
@@ -341,7 +340,7 @@ def test_sampling_draws_records_and_the_same_seed_draws_the_same_institutions(da
     roster = roster_csv(tmp_path / "roster.csv")
 
     dash_duo.driver.set_window_size(1400, 2600)
-    dash_duo.start_server(create_app())
+    start_as(dash_duo, "inspector")
     dash_duo.wait_for_page(f"{dash_duo.server_url}{PAGE_URL}", timeout=20)
     dash_duo.wait_for_element("#targeting-draw", timeout=20)
     dash_duo.wait_for_element("#targeting-roster input[type=file]", timeout=20).send_keys(str(roster))

@@ -13,6 +13,8 @@ import io
 import pandas as pd
 from dash import MATCH, Dash, Input, Output, State, ctx, dash_table, dcc, html
 
+from dashboard.auth import access
+
 
 def table_data_id(table_id: str) -> dict:
     return {"type": "table", "table": table_id}
@@ -63,6 +65,8 @@ def _download(_csv, _xlsx, data, columns):
     """The rows as filtered and sorted on screen, as CSV (UTF-8 with BOM for Excel) or XLSX."""
     frame = table_frame(data or [], columns or [])
     table_id = ctx.triggered_id["table"]
+    access.record_export("table", table=table_id, format=ctx.triggered_id["type"].removeprefix("download-"),
+                         rows=len(frame))
     if ctx.triggered_id["type"] == "download-csv":
         return dcc.send_data_frame(frame.to_csv, f"{table_id}.csv", index=False, encoding="utf-8-sig")
     buffer = io.BytesIO()

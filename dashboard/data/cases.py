@@ -61,10 +61,12 @@ def institution_name(fixmedins_code: str) -> str | None:
 
 
 def case_lines(fixmedins_code: str, period: str, families: Sequence[str] | None = None,
-               areas: Sequence[str] | None = None, limit: int | None = None) -> pd.DataFrame:
+               areas: Sequence[str] | None = None, limit: int | None = None,
+               reveal: bool = False) -> pd.DataFrame:
     """The institution's hits in the period, one row per hit as fct_inspection_case has it
     (the columns of CASE_COLUMNS_ZH plus rule_family), largest suspect amount first, at most
-    `limit` rows when given; psn_name, certno, tel and addr masked."""
+    `limit` rows when given; psn_name, certno, tel and addr masked unless reveal (the caller
+    decides with dashboard.auth.access.may_unmask and records the view)."""
     where, params = _filters(families, areas)
     frame = query(f"""
         SELECT c.rule_family, {', '.join(f'c.{col}' for col in CASE_COLUMNS_ZH)}
@@ -73,7 +75,7 @@ def case_lines(fixmedins_code: str, period: str, families: Sequence[str] | None 
         ORDER BY c.suspect_amt DESC, c.hit_date, c.rule_hit_id
         {'' if limit is None else 'LIMIT ?'}""",
                   [fixmedins_code, period, *params, *([] if limit is None else [int(limit)])])
-    return mask_personal_columns(frame)
+    return mask_personal_columns(frame, reveal=reveal)
 
 
 def case_summary(fixmedins_code: str, period: str, families: Sequence[str] | None = None,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.auth.access import record_export
 from dashboard.data import cases
 from dashboard.data.db import session
 from dashboard.exports import ExportError
@@ -31,7 +32,11 @@ MASKING_NOTE = (
     "本清单中的姓名、证件号码、联系电话和地址已按参保人员个人信息保护要求脱敏：姓名保留首字，"
     "证件号码保留前 3 位和后 4 位，联系电话保留前 3 位和后 4 位，地址保留至县（区）级。"
     "人员编号、就诊ID、结算ID和记账流水号未脱敏，供现场调取病历和结算记录核对。"
-    "查看未脱敏信息须经授权并记录（角色与审计功能上线前，任何角色均只能导出脱敏清单）。"
+    "查看未脱敏信息仅限承办该机构案件的稽核检查人员，每次查看和导出均记入审计日志。"
+)
+UNMASKED_NOTE = (
+    "本清单含未脱敏的参保人员个人信息，仅供承办该机构案件的稽核检查人员使用，不得外传；"
+    "本次导出已记入审计日志。"
 )
 RESULT_TYPE_NOTE = "明确：数据本身即可证明违规；可疑：需调阅病历或现场核实后认定。"
 AMOUNT_NOTE = (
@@ -69,12 +74,13 @@ def _check(fixmedins_code: str, period: str) -> str:
 
 
 def case_list_xlsx(fixmedins_code: str, period: str, families: Sequence[str] | None = None,
-                   areas: Sequence[str] | None = None, generated_at: dt.datetime | None = None) -> bytes:
+                   areas: Sequence[str] | None = None, generated_at: dt.datetime | None = None,
+                   reveal: bool = False) -> bytes:
     """The case list workbook as bytes. ExportError for an unknown institution or period; an
     institution without hits in the period gets a workbook that says so (0 线索)."""
     with session():
         name = _check(fixmedins_code, period)
-        lines = cases.case_lines(fixmedins_code, period, families, areas)
+        lines = cases.case_lines(fixmedins_code, period, families, areas, reveal=reveal)
         summaries = {by: cases.case_summary(fixmedins_code, period, families, areas, by=by)
                      for by in ("family", "area", "family_area")}
         family_defs = cases.rule_family_definitions()
@@ -88,7 +94,7 @@ def case_list_xlsx(fixmedins_code: str, period: str, families: Sequence[str] | N
         _write_summary(writer, summaries, lines, formats)
         _write_notes(writer, formats, fixmedins_code=fixmedins_code, name=name, period=period,
                      families=families, areas=areas, lines=lines, generated_at=generated_at,
-                     family_defs=family_defs, area_defs=area_defs)
+                     family_defs=family_defs, area_defs=area_defs, reveal=reveal)
     return buffer.getvalue()
 
 
@@ -104,6 +110,7 @@ def write_case_list(fixmedins_code: str, period: str, out_dir: Path,
     except OSError as exc:
         raise ExportError(f"无法写入输出目录 {out_dir}：{exc.strerror or exc}。请换一个可写的目录。"
                           f"Cannot write to {out_dir}: {exc.strerror or exc}; choose a writable folder.") from None
+    record_export("cases", fixmedins_code=fixmedins_code, period=period, unmasked=False, path=str(path))
     return path
 
 
@@ -176,7 +183,8 @@ def _write_summary(writer, summaries: dict[str, pd.DataFrame], lines: pd.DataFra
 
 def _write_notes(writer, formats: dict, *, fixmedins_code: str, name: str, period: str,
                  families: Sequence[str] | None, areas: Sequence[str] | None, lines: pd.DataFrame,
-                 generated_at: dt.datetime, family_defs: pd.DataFrame, area_defs: pd.DataFrame) -> None:
+                 generated_at: dt.datetime, family_defs: pd.DataFrame, area_defs: pd.DataFrame,
+                 reveal: bool) -> None:
     family_zh = dict(zip(family_defs["rule_family"], family_defs["rule_family_zh"]))
     notes = [
         ("文件", "案件线索清单（智能监管规则命中明细）"),
@@ -188,7 +196,7 @@ def _write_notes(writer, formats: dict, *, fixmedins_code: str, name: str, perio
         ("涉嫌违规金额合计", f"{lines['suspect_amt'].sum():,.2f} 元"),
         ("生成时间", generated_at.strftime("%Y-%m-%d %H:%M:%S")),
         ("数据来源", "医保数据仓库 marts.fct_inspection_case（规则引擎 fct_rule_hit 的全部命中）"),
-        ("个人信息保护", MASKING_NOTE),
+        ("个人信息保护", UNMASKED_NOTE if reveal else MASKING_NOTE),
         ("结果类型", RESULT_TYPE_NOTE),
         ("涉嫌违规金额", AMOUNT_NOTE),
         ("提示", LEADS_NOTE),

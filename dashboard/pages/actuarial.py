@@ -22,6 +22,8 @@ forecast.callbacks.register()
 projection.callbacks.register()
 
 PAGE = "actuarial-page"
+#: The component-id prefixes of this page, its views' included (the access guard maps callbacks by them).
+ID_PREFIXES = (PAGE, forecast.PAGE, projection.PAGE)
 TABS = {"short": "短期预测（月度）", "long": "中长期精算（年度）"}
 
 

@@ -28,6 +28,7 @@ from dashboard.components.messages import unavailable
 from dashboard.data import WarehouseUnavailable
 from dashboard.data import disclosure as data
 from dashboard.exports import ExportError
+from dashboard.auth import access
 from dashboard.exports.disclosure import FORMATS, write_publication
 from dashboard.exports.disclosure.html import INSTITUTIONS_DIR, index_html, institution_html
 from dashboard.exports.disclosure.publication import SCOPES, Publication, build_publication, period_label
@@ -258,6 +259,9 @@ def _update_preview(period, scope, page):
 )
 def _export(_clicks, period, scope):
     """Run the export in all formats and offer the written files as one ZIP."""
+    if not access.may("export_disclosure"):
+        return no_update, html.Div("当前角色无权生成公开文件（领导、预算管理角色可生成）。",
+                                   id=f"{PAGE}-export-failed", className="alert")
     try:
         written, files, pub, seconds = export(period, scope)
         content = zip_bytes(files)

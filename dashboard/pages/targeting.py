@@ -31,6 +31,7 @@ from dashboard.data import WarehouseUnavailable
 from dashboard.data import cases
 from dashboard.data import targeting as data
 from dashboard.data.db import session
+from dashboard.auth import access
 from dashboard.exports import ExportError
 from dashboard.exports import cases as case_export
 
@@ -192,7 +193,10 @@ def _drill(code: str | None, period: str, family: str, area: str):
         row = data.institution_risk(code, period)
         components = data.risk_components(code, period)
         summary = cases.case_summary(code, period, families, areas)
-        lines = cases.case_lines(code, period, families, areas, limit=CASE_TABLE_ROWS)
+        reveal = access.may_unmask(code)
+        lines = cases.case_lines(code, period, families, areas, limit=CASE_TABLE_ROWS, reveal=reveal)
+    if reveal:
+        access.record_unmasked(code, period, len(lines), where="targeting drill")
     header = (_header(row.iloc[0]) if not row.empty
               else html.Div(f"该机构 {period} 年未参与风险排序。", className="alert"))
     total = int(summary["hit_count"].sum()) if not summary.empty else 0
@@ -677,9 +681,13 @@ def _export_cases(_clicks, code, period, family, area):
     """The institution's case list (案件线索) as the field team's XLSX, with the page's filters."""
     if not code:
         return no_update, html.Div("请先选择机构。", className="alert")
+    if not access.may("export_cases"):
+        return no_update, html.Div("当前角色无权导出案件线索。", className="alert")
+    reveal = access.may_unmask(code)
     try:
         content = case_export.case_list_xlsx(code, period, [family] if family != ALL else None,
-                                             [area] if area != ALL else None)
+                                             [area] if area != ALL else None, reveal=reveal)
     except (WarehouseUnavailable, ExportError) as exc:
         return no_update, unavailable(str(exc), PAGE)
+    access.record_export("cases", fixmedins_code=code, period=period, unmasked=reveal, where="targeting page")
     return dcc.send_bytes(content, case_export.case_list_filename(code, period)), None

@@ -8,6 +8,7 @@ from dash import dash_table, html
 from dashboard.data import WarehouseUnavailable
 from dashboard.data.status import model_row_counts
 
+PAGE = "warehouse"
 dash.register_page(__name__, path="/status", name="数据仓库状态", order=9,
                    title="数据仓库状态 · 医保基金数据集市")
 

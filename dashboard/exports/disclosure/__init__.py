@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from dashboard.auth.access import record_export
 from dashboard.exports import ExportError
 from dashboard.exports.disclosure.publication import Publication, build_publication
 
@@ -50,6 +51,8 @@ def write_publication(pub: Publication, formats: Iterable[str], out: Path) -> di
             written["xlsx"] = xlsx.write_xlsx(pub, paths["xlsx"])
     except OSError as exc:
         raise ExportError(f"无法写入导出目录 {out}：{exc.strerror}。Cannot write to {out}: {exc.strerror}.") from exc
+    record_export("disclosure", period=pub.period_code, scope=pub.scope, formats=list(written),
+                  paths=[str(p) for p in written.values()])
     return written
 
 
