@@ -1,4 +1,4 @@
-"""`python -m ingest`: generate demo data, load deliveries, show what was landed."""
+"""`python -m ingest`: generate demo data, load deliveries, show what was landed, build the warehouse."""
 
 from __future__ import annotations
 
@@ -134,6 +134,53 @@ def status(
         for name, path, first, n, kind in reasons:
             q.add_row(name, Path(path).name, str(first), f"{n:,}", kind)
         console.print(q)
+
+
+@app.command()
+def build(
+    select: Annotated[Optional[list[str]], typer.Option(
+        "--select", "-s", help="dbt selection to rebuild inside a copy of the served warehouse.")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option(help="dbt nodes to leave out (as dbt --exclude).")] = None,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", "-x", help="Stop at the first failing node.")] = False,
+    docs: Annotated[bool, typer.Option(help="Also run dbt docs generate on the new build before the swap.")] = False,
+    keep_previous: Annotated[bool, typer.Option(
+        help="Keep the replaced build as <warehouse>.previous (a hard link) for --rollback.")] = True,
+    rollback: Annotated[bool, typer.Option(
+        "--rollback", help="Swap <warehouse>.previous back in instead of building.")] = False,
+    warehouse: Annotated[Optional[Path], typer.Option(help="Served warehouse file (default $YIBAO_WAREHOUSE).")] = None,
+    landing: Annotated[Optional[Path], typer.Option(help="Landing database file (default $YIBAO_LANDING).")] = None,
+    target_path: Annotated[Optional[Path], typer.Option(help="dbt artefacts and logs folder (default target/).")] = None,
+):
+    """Run dbt build into a new file and swap it onto the served warehouse only when every model
+    and test passed; a failed or interrupted build leaves the served warehouse as it was."""
+    from rich.markup import escape
+
+    from ingest import build as builds
+
+    served = warehouse or settings.warehouse_path()
+
+    def echo(line: str) -> None:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    try:
+        if rollback:
+            builds.rollback(served)
+            console.print(f"rolled back: {served} is the previous build again "
+                          f"(the replaced one is now {served.name}.previous)", highlight=False, soft_wrap=True)
+            return
+        result = builds.build(served, landing or settings.landing_path(), select=select or (),
+                              exclude=exclude or (), fail_fast=fail_fast, docs=docs,
+                              keep_previous=keep_previous, target_path=target_path, echo=echo)
+    except builds.BuildError as exc:
+        if _debug:
+            raise
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    kept = f"; the replaced build is kept as {result.previous.name}" if result.previous else ""
+    copied = f", copy {result.copy_seconds:.1f} s" if result.copy_seconds >= 0.05 else ""
+    console.print(f"swapped in: {result.served} ({result.nodes} dbt nodes, {result.warnings} warnings, "
+                  f"{result.seconds:.1f} s{copied}, checkpoint and swap {result.swap_seconds:.2f} s){kept}",
+                  highlight=False, soft_wrap=True)
 
 
 def main() -> None:
