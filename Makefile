@@ -51,10 +51,8 @@ load: demo-data
 	$(BIN)/python -m ingest load $(DATA)/raw
 
 build: load
-	@echo "==> dbt build"
-	mkdir -p $(DATA)/warehouse
-	$(BIN)/dbt build
-	$(BIN)/dbt docs generate --quiet
+	@echo "==> dbt build into a new file, swapped in when every test passed"
+	$(BIN)/python -m ingest build --docs
 
 serve:
 	@echo "==> dashboard on http://$(HOST):$(PORT)/"

@@ -348,25 +348,27 @@ def test_bad_arguments_give_a_clear_message_and_exit_code_2(demo_warehouse, monk
     from dashboard.__main__ import app
 
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
-    result = CliRunner().invoke(app, ["export", "disclosure", *args, "--out", str(tmp_path)])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["export", "disclosure", *args, "--out", str(out)])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
-    assert not any(tmp_path.iterdir()), "nothing written"
+    assert not out.exists() or not any(out.iterdir()), "nothing written"
 
 
 def test_a_month_of_the_fund_alone_as_html_and_xlsx(demo_warehouse, monkeypatch, tmp_path):
     from dashboard.__main__ import app
 
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
+    out = tmp_path / "out"
     result = CliRunner().invoke(app, ["export", "disclosure", "--period", "2024-07", "--scope", "fund",
-                                      "--format", "html,xlsx", "--out", str(tmp_path)])
+                                      "--format", "html,xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["disclosure-2024-07", "disclosure-2024-07.xlsx"]
-    tables = html_tables(tmp_path / "disclosure-2024-07" / "index.html")
+    assert sorted(p.name for p in out.iterdir()) == ["disclosure-2024-07", "disclosure-2024-07.xlsx"]
+    tables = html_tables(out / "disclosure-2024-07" / "index.html")
     assert list(tables) == ["fund"], "a month has no monthly breakdown, the fund scope no institutions"
     income = query(demo_warehouse, """select fund_name_zh, income_amt from marts.fct_disclosure_fund_period
                                       where period_code = '2024-07'""")
     assert {r["fund_name_zh"]: r["income_amt"] for r in tables["fund"]} == {n: f"{v:,.2f}" for n, v in income}
-    assert [p.name for p in (tmp_path / "disclosure-2024-07").iterdir()] == ["index.html"]
+    assert [p.name for p in (out / "disclosure-2024-07").iterdir()] == ["index.html"]
 
 
 def test_a_month_with_its_institutions_has_pages_without_a_monthly_chart(demo_warehouse, monkeypatch, tmp_path):
