@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import io
 import logging
+import threading
 import time
 import zipfile
 from functools import lru_cache
@@ -54,7 +55,12 @@ def export_dir() -> Path:
 
 # ---------------------------------------------------------------- the publication and its pages
 
-@lru_cache(maxsize=4)
+# One build at a time in a worker: users opening the same new period together wait for one build
+# instead of each building it (a county year is ~2 s alone, ten at once took ~10 s each).
+_building = threading.Lock()
+
+
+@lru_cache(maxsize=8)
 def _cached_publication(period: str, scope: str, warehouse: str, stamp: int) -> Publication:
     return build_publication(period, scope)
 
@@ -68,7 +74,8 @@ def publication(period: str, scope: str) -> Publication:
         stamp = path.stat().st_mtime_ns
     except OSError:
         stamp = 0          # missing: build_publication raises WarehouseUnavailable
-    pub = _cached_publication(period, scope, str(path.resolve()), stamp)
+    with _building:
+        pub = _cached_publication(period, scope, str(path.resolve()), stamp)
     return dataclasses.replace(pub, generated_at=dt.datetime.now().replace(microsecond=0))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, get_args
@@ -278,7 +279,7 @@ def summary_key(visit_group: str, column: str) -> str:
     return f"{visit_group}__{column}"
 
 
-def _value(row: pd.Series, column: str):
+def _value(row: dict, column: str):
     """A mart value as published: SUPPRESSED on a suppressed cell, None for SQL null."""
     if row["is_suppressed"]:
         return SUPPRESSED
@@ -291,6 +292,15 @@ def _value(row: pd.Series, column: str):
 def _records(frame: pd.DataFrame) -> list[dict]:
     return [{k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in rec.items()}
             for rec in frame.to_dict("records")]
+
+
+def _by_institution(records: list[dict]) -> dict[str, list[dict]]:
+    """Rows grouped by fixmedins_code, in their order (plain dicts: per-group pandas work for 400
+    institutions cost seconds per publication)."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in records:
+        groups[row["fixmedins_code"]].append(row)
+    return groups
 
 
 def _fund_tables(period_code: str, months: int) -> tuple[list[Table], list[Chart]]:
@@ -316,36 +326,38 @@ def _fund_tables(period_code: str, months: int) -> tuple[list[Table], list[Chart
     return tables, charts
 
 
-def _summary_table(key: str, title: str, sheet: str, cells: pd.DataFrame, spec) -> Table:
+def _summary_table(key: str, title: str, sheet: str, cells: list[dict], spec) -> Table:
     columns = (Column("fixmedins_code", "机构编码", "code"), Column("fixmedins_name", "机构名称", "text"),
                Column("peer_group_zh", "类型等级", "text"),
                *(Column(summary_key(g, c), label, kind, ind) for g, c, label, kind, ind in spec))
     groups = {g for g, *_ in spec}
     rows = []
-    for code, cell_rows in cells[cells.visit_group.isin(groups)].groupby("fixmedins_code", sort=False):
-        first = cell_rows.iloc[0]
-        row = {"fixmedins_code": "全区域" if first.is_total else code,
-               "fixmedins_name": "全部定点机构合计" if first.is_total else first.fixmedins_name,
-               "peer_group_zh": None if first.is_total else first.peer_group_zh}
-        by_group = {r.visit_group: r for _, r in cell_rows.iterrows()}
+    for code, cell_rows in _by_institution([r for r in cells if r["visit_group"] in groups]).items():
+        first = cell_rows[0]
+        row = {"fixmedins_code": "全区域" if first["is_total"] else code,
+               "fixmedins_name": "全部定点机构合计" if first["is_total"] else first["fixmedins_name"],
+               "peer_group_zh": None if first["is_total"] else first["peer_group_zh"]}
+        by_group = {r["visit_group"]: r for r in cell_rows}
         for g, c, *_ in spec:
             row[summary_key(g, c)] = _value(by_group[g], c) if g in by_group else None
         rows.append(row)
     return Table(key, title, sheet, columns, rows)
 
 
-def _detail_rows(cell_rows: pd.DataFrame) -> list[dict]:
-    return [{"visit_group_zh": VISIT_GROUP_ZH[r.visit_group], **{c: _value(r, c) for c in _DETAIL_VALUES}}
-            for _, r in cell_rows.iterrows()]
+def _detail_rows(cell_rows: list[dict]) -> list[dict]:
+    return [{"visit_group_zh": VISIT_GROUP_ZH[r["visit_group"]], **{c: _value(r, c) for c in _DETAIL_VALUES}}
+            for r in cell_rows]
 
 
-def _institution_chart(months: pd.DataFrame, labels: list[str]) -> Chart | None:
+def _institution_chart(months: list[dict], labels: list[str]) -> Chart | None:
     """次均费用 by month of the institution's visit groups (gaps where suppressed)."""
+    by_group: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for r in months:
+        value = r["avg_medfee_per_visit"]
+        by_group[r["visit_group"]][f"{r['period_start'].month}月"] = (
+            None if r["is_suppressed"] or value is None else float(value))
     series = {}
-    for group, rows in months.groupby("visit_group", sort=False):
-        by_month = {f"{d.month}月": (None if s or pd.isna(v) else float(v))
-                    for d, s, v in zip(pd.to_datetime(rows.period_start), rows.is_suppressed,
-                                       rows.avg_medfee_per_visit)}
+    for group, by_month in by_group.items():
         values = [by_month.get(label) for label in labels]
         if any(v is not None for v in values):
             series[f"次均{VISIT_GROUP_ZH[group]}费用"] = values
@@ -354,39 +366,40 @@ def _institution_chart(months: pd.DataFrame, labels: list[str]) -> Chart | None:
     return Chart("institution_months", "分月次均费用（元）", labels, series, "元", "line")
 
 
-def _price_rows(prices: pd.DataFrame) -> list[dict]:
+def _price_rows(prices: list[dict]) -> list[dict]:
     """Institution price rows; 使用人数 is SUPPRESSED where the mart holds it back."""
-    rows = _records(prices[[c.key for c in INSTITUTION_PRICE_COLUMNS]])
-    for row, held_back in zip(rows, prices.is_count_suppressed, strict=True):
-        if held_back:
-            row["n_patients"] = SUPPRESSED
-    return rows
+    keys = [c.key for c in INSTITUTION_PRICE_COLUMNS]
+    return [{k: (SUPPRESSED if k == "n_patients" and p["is_count_suppressed"] else p[k]) for k in keys}
+            for p in prices]
 
 
 def _institution_section(period_code: str, months: int) -> tuple[list[Table], list[InstitutionPage]]:
-    cells = data.institution_rows(period_code)
-    prices = data.item_prices(period_code)
-    region_prices = prices[prices.is_total]
-    prices_by_code = dict(tuple(prices[~prices.is_total].groupby("fixmedins_code", sort=False)))
-    medical = cells[(cells.inst_type != PHARMACY) | cells.is_total]
-    pharmacies = cells[(cells.inst_type == PHARMACY) | cells.is_total]
+    cells = _records(data.institution_rows(period_code))
+    prices = _records(data.item_prices(period_code))
+    prices_by_code = _by_institution([p for p in prices if not p["is_total"]])
+    medical = [r for r in cells if r["inst_type"] != PHARMACY or r["is_total"]]
+    pharmacies = [r for r in cells if r["inst_type"] == PHARMACY or r["is_total"]]
     tables = [
         _summary_table("medical_institutions", "定点医疗机构医疗服务情况", "定点医疗机构", medical, MEDICAL_SUMMARY),
         _summary_table("pharmacies", "定点零售药店服务情况", "定点零售药店", pharmacies, PHARMACY_SUMMARY),
         Table("region_prices", "重点药品耗材价格情况", "药品耗材价格", REGION_PRICE_COLUMNS,
-              _records(region_prices[[c.key for c in REGION_PRICE_COLUMNS]])),
+              [{c.key: p[c.key] for c in REGION_PRICE_COLUMNS} for p in prices if p["is_total"]]),
     ]
-    region = cells[cells.is_total]
+    region = [r for r in cells if r["is_total"]]
     by_code, month_labels = {}, []
     if months > 1:          # a month's page has no monthly chart
-        monthly = data.institution_months(period_code)
-        month_labels = sorted({f"{d.month}月" for d in pd.to_datetime(monthly.period_start)},
-                              key=lambda s: int(s[:-1]))
-        by_code = dict(tuple(monthly.groupby("fixmedins_code", sort=False)))
+        monthly = _records(data.institution_months(period_code))
+        for r in monthly:
+            r["period_start"] = pd.Timestamp(r["period_start"])
+        month_labels = sorted({f"{r['period_start'].month}月" for r in monthly}, key=lambda s: int(s[:-1]))
+        by_code = _by_institution(monthly)
     pages = []
-    for code, cell_rows in cells[~cells.is_total].groupby("fixmedins_code", sort=True):
-        first = cell_rows.iloc[0]
-        peers = region[region.visit_group.isin(cell_rows.visit_group)]
+    institutions = _by_institution([r for r in cells if not r["is_total"]])
+    for code in sorted(institutions):
+        cell_rows = institutions[code]
+        first = cell_rows[0]
+        groups = {r["visit_group"] for r in cell_rows}
+        peers = [r for r in region if r["visit_group"] in groups]
         page_tables = [
             Table("institution", "本机构医疗服务情况", "本机构", DETAIL_COLUMNS, _detail_rows(cell_rows)),
             Table("region", "全区域同类别合计（对照）", "全区域", DETAIL_COLUMNS, _detail_rows(peers)),
@@ -395,7 +408,7 @@ def _institution_section(period_code: str, months: int) -> tuple[list[Table], li
             page_tables.append(Table("prices", "本机构重点药品耗材价格", "药品耗材价格", INSTITUTION_PRICE_COLUMNS,
                                      _price_rows(prices_by_code[code])))
         chart = _institution_chart(by_code[code], month_labels) if code in by_code else None
-        pages.append(InstitutionPage(code, first.fixmedins_name, first.peer_group_zh, first.inst_type,
+        pages.append(InstitutionPage(code, first["fixmedins_name"], first["peer_group_zh"], first["inst_type"],
                                      page_tables, chart))
     return tables, pages
 
