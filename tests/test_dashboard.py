@@ -22,6 +22,22 @@ def test_missing_warehouse_gives_a_clear_message_not_a_traceback(monkeypatch, tm
     assert "数据仓库尚未构建" in page.children
 
 
+def test_the_dashboards_connections_reach_no_file_but_the_warehouse(demo_warehouse, monkeypatch, tmp_path):
+    import duckdb
+
+    from dashboard.data import db
+
+    monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
+    outside = tmp_path / "outside.csv"
+    outside.write_text("secret\n1\n", encoding="utf-8")
+    assert len(db.query("select * from marts.dim_institutions")) > 0
+    for sql in (f"select * from read_csv('{outside}')", f"copy (select 1) to '{tmp_path / 'out.csv'}'",
+                f"attach '{tmp_path / 'other.duckdb'}' as other", "set enable_external_access = true"):
+        with pytest.raises(duckdb.Error):
+            db.query(sql)
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+
+
 @pytest.mark.browser
 def test_status_page_lists_built_models_in_chromium(dash_duo, demo_warehouse, monkeypatch):
     monkeypatch.setenv("YIBAO_WAREHOUSE", str(demo_warehouse))
