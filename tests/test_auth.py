@@ -1,14 +1,16 @@
 """Roles, login and the audit log: each role opens exactly its pages (page requests and the page
-router's callback), a page's callbacks refuse other roles, personal data are unmasked only for an
-inspector on the institution's case and every such view and every export is audited, the log is
+router's callback), a page's callbacks refuse other roles, patient columns are left out for roles
+that may not see them, personal data are unmasked only for an inspector on the institution's case and every such view and every export is audited, the log is
 append-only and tamper-evident, the first start creates an admin with a one-time password,
 passwords never reach the log, and injection or traversal strings in parameters do no harm."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 
+import pandas as pd
 import pytest
 from flask_login import login_user
 from typer.testing import CliRunner
@@ -117,14 +119,41 @@ def test_only_an_inspector_on_the_case_sees_personal_data_and_the_view_is_audite
     on_case, off_case, leader = make_user("inspector", "insp-on"), make_user("inspector", "insp-off"), \
         make_user("leadership", "lead")
     store.assign(on_case, code)
-    shown = {u: {row["psn_name"] for row in _drill_lines(app, u, code, period)} for u in (on_case, off_case, leader)}
+    shown = {u: {row["psn_name"] for row in _drill_lines(app, u, code, period)} for u in (on_case, off_case)}
     assert shown[on_case] and shown[on_case] <= names, "the inspector on the case sees real names"
-    for other in (off_case, leader):
-        assert shown[other] and not shown[other] & names and all("*" in n for n in shown[other])
+    assert shown[off_case] and not shown[off_case] & names and all("*" in n for n in shown[off_case])
+    leader_lines = _drill_lines(app, leader, code, period)
+    assert leader_lines and not set(policy.PATIENT_COLUMNS) & set(leader_lines[0]), "leadership sees no patient"
     views = audit.entries("unmask")
     assert [(v["actor"], v["detail"]["fixmedins_code"]) for v in views] == [(on_case, code)]
     with pytest.raises(store.AccountError):
         store.assign(leader, code)
+
+
+def test_patient_columns_are_left_out_for_roles_that_may_not_see_them(app, demo_warehouse):
+    from openpyxl import load_workbook
+
+    from dashboard.components.table import data_table
+    from dashboard.data import cases
+    from dashboard.exports.cases import PATIENT_COLUMNS_NOTE, SHEET_CASES, SHEET_NOTES, case_list_xlsx
+
+    code, period = query(demo_warehouse, "select fixmedins_code, period from marts.fct_inspection_case limit 1")[0]
+    frame = pd.DataFrame({"setl_id": ["S1"], "psn_name": ["张三"], "dscg_maindiag_name": ["肺炎"]})
+    headers = {"setl_id": "结算ID", "psn_name": "姓名", "dscg_maindiag_name": "诊断"}
+    patient = {cases.CASE_COLUMNS_ZH[c] for c in policy.PATIENT_COLUMNS}
+    for role, sees_patient in (("leadership", False), ("inspector", True)):
+        with app.server.test_request_context("/targeting"):
+            login_user(store.get(make_user(role, f"cols-{role}")))
+            grid = data_table("t", frame, headers).children[1]
+            workbook = load_workbook(io.BytesIO(case_list_xlsx(code, period)))
+        shown = [c["id"] for c in grid.columns]
+        assert shown == (list(headers) if sees_patient else ["setl_id"]), role
+        sheet_headers = {cell.value for cell in workbook[SHEET_CASES][1]}
+        assert bool(sheet_headers & patient) == sees_patient, role
+        assert "结算ID" in sheet_headers and "涉嫌违规金额（元）" in sheet_headers
+        notes = " ".join(str(c.value) for row in workbook[SHEET_NOTES].iter_rows() for c in row if c.value)
+        assert (PATIENT_COLUMNS_NOTE in notes) != sees_patient, role
+    assert policy.can_see_column("planner", "suspect_amt") and not policy.can_see_column("auditor", "certno")
 
 
 def test_exports_are_audited(app, demo_warehouse, tmp_path):

@@ -1,5 +1,6 @@
-"""The checks pages and exports make for the current viewer: may personal data of this
-institution be shown unmasked, may this action run — and the audit records they imply."""
+"""The checks pages and exports make for the current viewer: which columns it sees, may personal
+data of this institution be shown unmasked, may this action run — and the audit records they
+imply. Outside a request (the CLI, run on the server by its operator) every column is shown."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ def actor() -> tuple[str, str]:
 
 def may(action: str) -> bool:
     return policy.can(viewer().role, action)
+
+
+def visible_columns(columns: dict) -> dict:
+    """The entries of `columns` (column → anything, e.g. its header) the viewer may see."""
+    if not flask.has_request_context():
+        return dict(columns)
+    role = viewer().role
+    return {column: value for column, value in columns.items() if policy.can_see_column(role, column)}
 
 
 def may_unmask(fixmedins_code: str) -> bool:

@@ -1,5 +1,5 @@
-"""The role policy: which pages and which actions each role may use. One table, read by the web
-guard, the navigation and the pages' own checks."""
+"""The role policy: which pages, columns and actions each role may use. One table each, read by
+the web guard, the navigation, the tables and exports, and the pages' own checks."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/audit": frozenset({"auditor"}),
 }
 
+#: Columns that not every role of their page may see: column → roles that may. Any other column
+#: is seen by whoever may open its page. A case line's patient (who, sex, age, diagnosis) is for
+#: the inspectors who work cases; leadership reviews the leads without them. Names, ID numbers,
+#: phones and addresses are also masked for inspectors unless on the case (access.may_unmask).
+PATIENT_COLUMNS = ("psn_no", "psn_name", "certno", "tel", "addr", "gend_zh", "age_at_hit",
+                   "dscg_maindiag_code", "dscg_maindiag_name")
+COLUMN_ROLES: dict[str, frozenset[str]] = {column: frozenset({"inspector"}) for column in PATIENT_COLUMNS}
+
 #: Action → roles that may perform it. `unmask` further needs an assignment to the institution.
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "export_disclosure": frozenset({"leadership", "budget"}),
@@ -38,6 +46,11 @@ PUBLIC_HOME = "/disclosure"
 def can_view(role: str, path: str) -> bool:
     """May the role open the page? Unknown paths are allowed to no one."""
     return role in PAGE_ROLES.get(path.rstrip("/") or "/", frozenset())
+
+
+def can_see_column(role: str, column: str) -> bool:
+    roles = COLUMN_ROLES.get(column)
+    return roles is None or role in roles
 
 
 def can(role: str, action: str) -> bool:

@@ -22,7 +22,9 @@ def table_data_id(table_id: str) -> dict:
 
 def data_table(table_id: str, frame: pd.DataFrame, columns: dict[str, str],
                page_size: int = 20) -> html.Div:
-    """`columns` maps frame column → Chinese header, in display order."""
+    """`columns` maps frame column → Chinese header, in display order; columns the viewer's role
+    may not see (policy.COLUMN_ROLES) are left out, rows included."""
+    columns = access.visible_columns(columns)
     return html.Div([
         html.Div([
             html.Button("下载 CSV", id={"type": "download-csv", "table": table_id}, className="btn"),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.auth.access import record_export
+from dashboard.auth.access import record_export, visible_columns
 from dashboard.data import cases
 from dashboard.data.db import session
 from dashboard.exports import ExportError
@@ -37,6 +37,10 @@ MASKING_NOTE = (
 UNMASKED_NOTE = (
     "本清单含未脱敏的参保人员个人信息，仅供承办该机构案件的稽核检查人员使用，不得外传；"
     "本次导出已记入审计日志。"
+)
+PATIENT_COLUMNS_NOTE = (
+    "人员编号、姓名、证件号码、联系电话、地址、性别、年龄和诊断仅向稽核检查人员提供，本清单不含这些列；"
+    "汇总中的涉及人数照常统计。"
 )
 RESULT_TYPE_NOTE = "明确：数据本身即可证明违规；可疑：需调阅病历或现场核实后认定。"
 AMOUNT_NOTE = (
@@ -145,14 +149,16 @@ def _write_table(writer, sheet: str, frame: pd.DataFrame, headers: dict[str, str
 
 
 def _write_cases(writer, lines: pd.DataFrame, formats: dict) -> None:
-    _write_table(writer, SHEET_CASES, lines, cases.CASE_COLUMNS_ZH, 0, formats)
+    """The case lines with the columns the exporting role may see (policy.COLUMN_ROLES)."""
+    headers = visible_columns(cases.CASE_COLUMNS_ZH)
+    _write_table(writer, SHEET_CASES, lines, headers, 0, formats)
     sheet = writer.sheets[SHEET_CASES]
     widths = {"evidence_zh": 60, "addr": 26, "rule_hit_id": 34, "fixmedins_name": 20, "hilist_name": 22}
-    for col, column in enumerate(cases.CASE_COLUMNS_ZH):
+    for col, column in enumerate(headers):
         cell = formats["money"] if column in MONEY_COLUMNS else None
         sheet.set_column(col, col, widths.get(column, 14 if column not in DATE_COLUMNS else 12), cell)
     sheet.freeze_panes(1, 1)
-    sheet.autofilter(0, 0, max(len(lines), 1), len(cases.CASE_COLUMNS_ZH) - 1)
+    sheet.autofilter(0, 0, max(len(lines), 1), len(headers) - 1)
 
 
 def _write_summary(writer, summaries: dict[str, pd.DataFrame], lines: pd.DataFrame, formats: dict) -> None:
@@ -197,6 +203,8 @@ def _write_notes(writer, formats: dict, *, fixmedins_code: str, name: str, perio
         ("生成时间", generated_at.strftime("%Y-%m-%d %H:%M:%S")),
         ("数据来源", "医保数据仓库 marts.fct_inspection_case（规则引擎 fct_rule_hit 的全部命中）"),
         ("个人信息保护", UNMASKED_NOTE if reveal else MASKING_NOTE),
+        *([("参保人信息", PATIENT_COLUMNS_NOTE)] if len(visible_columns(cases.CASE_COLUMNS_ZH)) < len(cases.CASE_COLUMNS_ZH)
+          else []),
         ("结果类型", RESULT_TYPE_NOTE),
         ("涉嫌违规金额", AMOUNT_NOTE),
         ("提示", LEADS_NOTE),

@@ -209,8 +209,8 @@ def _drill(code: str | None, period: str, family: str, area: str):
 
 
 def _records(frame: pd.DataFrame, columns: dict) -> list[dict]:
-    """Table rows: the columns shown, dates as YYYY-MM-DD, missing values as null."""
-    rows = frame[list(columns)].copy()
+    """Table rows: the columns shown to the viewer, dates as YYYY-MM-DD, missing values as null."""
+    rows = frame[list(access.visible_columns(columns))].copy()
     for col in DATE_COLUMNS:
         if col in rows:
             rows[col] = pd.to_datetime(rows[col]).dt.strftime("%Y-%m-%d")
