@@ -13,14 +13,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from ingest import settings
 from ingest.errors import IngestError
 
 app = typer.Typer(help="Data in: synthetic deliveries, validated loading, landing status.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console()
-errors = Console(stderr=True)
+# No console markup: messages carry file paths and cell values, whose brackets ("[/x]") rich would
+# read as markup tags and fail on.
+console = Console(markup=False)
+errors = Console(stderr=True, markup=False)
 _debug = False
 
 
@@ -153,8 +156,6 @@ def build(
 ):
     """Run dbt build into a new file and swap it onto the served warehouse only when every model
     and test passed; a failed or interrupted build leaves the served warehouse as it was."""
-    from rich.markup import escape
-
     from ingest import build as builds
 
     served = warehouse or settings.warehouse_path()
@@ -174,7 +175,7 @@ def build(
     except builds.BuildError as exc:
         if _debug:
             raise
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _print_error(exc, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     kept = f"; the replaced build is kept as {result.previous.name}" if result.previous else ""
     copied = f", copy {result.copy_seconds:.1f} s" if result.copy_seconds >= 0.05 else ""
@@ -183,11 +184,15 @@ def build(
                   highlight=False, soft_wrap=True)
 
 
+def _print_error(exc: Exception, soft_wrap: bool = False) -> None:
+    errors.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=soft_wrap)
+
+
 def main() -> None:
     try:
         app()
     except IngestError as exc:
         if _debug:
             raise
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _print_error(exc)
         sys.exit(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -234,13 +235,15 @@ def test_unusable_input_stops_and_keeps_previous_data(tmp_path, landing, damage,
     assert _previous_state(landing) == before == [("S1",)]
 
 
-def test_cli_prints_one_paragraph_and_exits_nonzero_on_unusable_input(tmp_path):
-    directory = deliveries.write(tmp_path / "d", {"setl_d": rows_for("setl_d")})
+@pytest.mark.parametrize("folder", ["d", "d[/x]"])  # brackets: console markup would choke on them
+def test_cli_prints_one_paragraph_and_exits_nonzero_on_unusable_input(tmp_path, folder):
+    directory = deliveries.write(tmp_path / folder, {"setl_d": rows_for("setl_d")})
     result = subprocess.run([sys.executable, "-m", "ingest", "load", str(directory),
-                             "--landing", str(tmp_path / "l.duckdb")], capture_output=True, text=True)
+                             "--landing", str(tmp_path / "l.duckdb")], capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "400"})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "has no file for mdtrt_d" in result.stderr.replace("\n", " ")
+    assert f"error: {directory}: the delivery has no file for mdtrt_d" in result.stderr.replace("\n", " ")
 
 
 def test_cli_reports_counts_per_table(tmp_path):
