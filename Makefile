@@ -54,7 +54,7 @@ build: load
 	@echo "==> dbt build into a new file, swapped in when every test passed"
 	$(BIN)/python -m ingest build --docs
 
-serve:
+serve: ## the dashboard under gunicorn (python -m dashboard; docs/load-test.md)
 	@echo "==> dashboard on http://$(HOST):$(PORT)/"
 	$(BIN)/python -m dashboard --host $(HOST) --port $(PORT)
 

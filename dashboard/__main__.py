@@ -1,5 +1,6 @@
-"""`python -m dashboard [--host H --port P]`: serve the app; `python -m dashboard export …`: write
-the dashboard's exports to files."""
+"""`python -m dashboard [--host H --port P --workers N --threads T]`: serve the app under
+gunicorn; `python -m dashboard export …`: write the dashboard's exports to files; `users`,
+`audit`: accounts and the audit log."""
 
 from __future__ import annotations
 
@@ -22,15 +23,23 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
-    debug: Annotated[bool, typer.Option(help="Dash debug mode with hot reload.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="gunicorn worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Threads per worker.")] = 8,
+    debug: Annotated[bool, typer.Option(help="Flask's development server with Dash debug mode and hot "
+                                              "reload instead of gunicorn.")] = False,
 ):
-    """Serve the dashboard over the built warehouse."""
+    """Serve the dashboard over the built warehouse, under gunicorn."""
     if ctx.invoked_subcommand is not None:
         return
-    from dashboard.app import create_app
-
     first_admin()
-    create_app().run(host=host, port=port, debug=debug)
+    if debug:
+        from dashboard.app import create_app
+
+        create_app().run(host=host, port=port, debug=True)
+        return
+    from dashboard.server import serve as serve_gunicorn
+
+    serve_gunicorn(f"[{host}]:{port}" if ":" in host else f"{host}:{port}", workers, threads)
 
 
 def first_admin() -> None:
