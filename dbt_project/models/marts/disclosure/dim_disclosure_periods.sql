@@ -12,18 +12,10 @@ settlements as (
 
 ),
 
-parameters as (
-
-    select * from {{ ref('disclosure_parameters') }}
-
-),
-
 -- always one row: 0 days when the seed lacks the parameter
 finality as (
 
-    select
-        coalesce(max(case when name = 'final_after_days' then value end), 0) as final_after_days
-    from parameters
+    {{ disclosure_parameter('final_after_days', 0) }}
 
 ),
 

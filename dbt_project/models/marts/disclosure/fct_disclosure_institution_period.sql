@@ -46,18 +46,10 @@ periods as (
 
 ),
 
-parameters as (
-
-    select * from {{ ref('disclosure_parameters') }}
-
-),
-
 -- always one row: 10 persons (domain.md §5) when the seed lacks the parameter
 cell_rule as (
 
-    select
-        coalesce(max(case when name = 'min_cell_persons' then value end), 10) as min_cell_persons
-    from parameters
+    {{ disclosure_parameter('min_cell_persons', 10) }}
 
 ),
 
