@@ -383,3 +383,13 @@ def test_a_month_with_its_institutions_has_pages_without_a_monthly_chart(demo_wa
         from marts.fct_disclosure_institution_period where period_code = '2024-07' and not is_total""")}
     assert {p.stem for p in pages} == codes
     assert all("data-chart" not in p.read_text(encoding="utf-8") for p in pages)
+
+    # exported again into the same folder: a page no longer in the data goes, and so do all
+    # institution pages when the new export is of the fund alone
+    site = tmp_path / "disclosure-2024-07"
+    (site / "institutions" / "H00000000000.html").write_text("stale", encoding="utf-8")
+    again = ["export", "disclosure", "--period", "2024-07", "--format", "html", "--out", str(tmp_path)]
+    assert CliRunner().invoke(app, [*again, "--scope", "institutions"]).exit_code == 0
+    assert {p.stem for p in (site / "institutions").glob("*.html")} == codes
+    assert CliRunner().invoke(app, [*again, "--scope", "fund"]).exit_code == 0
+    assert [p.name for p in site.iterdir()] == ["index.html"]

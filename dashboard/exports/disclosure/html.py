@@ -27,12 +27,21 @@ def institution_html(pub: Publication, page: InstitutionPage) -> str:
 
 
 def write_site(pub: Publication, folder: Path) -> Path:
-    """Write the site into folder (created); returns the index page."""
+    """Write the site into folder (created); returns the index page. Institution pages of an
+    earlier export into the same folder that this publication has not (another scope, an
+    institution no longer in the data) are removed, so the folder is exactly this site."""
     folder.mkdir(parents=True, exist_ok=True)
+    pages = folder / INSTITUTIONS_DIR
     if pub.institution_pages:
-        (folder / INSTITUTIONS_DIR).mkdir(exist_ok=True)
+        pages.mkdir(exist_ok=True)
     index = folder / "index.html"
     index.write_text(index_html(pub), encoding="utf-8")
     for page in pub.institution_pages:
-        (folder / INSTITUTIONS_DIR / page.filename).write_text(institution_html(pub, page), encoding="utf-8")
+        (pages / page.filename).write_text(institution_html(pub, page), encoding="utf-8")
+    current = {page.filename for page in pub.institution_pages}
+    for stale in pages.glob("*.html") if pages.is_dir() else ():
+        if stale.name not in current:
+            stale.unlink()
+    if pages.is_dir() and not any(pages.iterdir()):
+        pages.rmdir()
     return index
