@@ -265,21 +265,20 @@ class Renderer:
             return [self.item(i, spec.prop, with_value) for i in target]
         return self.item(target, spec.prop, with_value)
 
-    def output_keys(self, pending: Pending) -> set[str]:
+    def _keys(self, specs: list[Spec], match: dict) -> set[str]:
+        """'<id>.<prop>' of every component the specs name (the @hash of an output dropped)."""
         keys = set()
-        for spec in pending.callback.outputs:
-            target = self.concrete(spec, pending.match)
+        for spec in specs:
+            target = self.concrete(spec, match)
             for component_id in target if isinstance(target, list) else [target]:
                 keys.add(f"{id_key(component_id)}.{spec.prop.split('@')[0]}")
         return keys
 
+    def output_keys(self, pending: Pending) -> set[str]:
+        return self._keys(pending.callback.outputs, pending.match)
+
     def input_keys(self, pending: Pending) -> set[str]:
-        keys = set()
-        for spec in pending.callback.inputs:
-            target = self.concrete(spec, pending.match)
-            for component_id in target if isinstance(target, list) else [target]:
-                keys.add(f"{id_key(component_id)}.{spec.prop}")
-        return keys
+        return self._keys(pending.callback.inputs, pending.match)
 
     def payload(self, pending: Pending) -> dict:
         cb, match = pending.callback, pending.match
