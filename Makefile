@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 # chromium + driver: browser tests; fonts-noto-cjk + pango: Chinese PDF (WeasyPrint) and charts;
 # poppler-utils (pdftotext, pdftoppm) and tesseract with chi_sim: the tests read the PDF back.
 DEBIAN_PACKAGES := chromium chromium-driver fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	poppler-utils tesseract-ocr tesseract-ocr-chi-sim
+	poppler-utils tesseract-ocr tesseract-ocr-chi-sim openjdk-17-jre-headless
 
 export YIBAO_DATA := $(DATA)
 export YIBAO_LANDING := $(DATA)/landing/landing.duckdb

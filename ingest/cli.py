@@ -139,6 +139,24 @@ def status(
         console.print(q)
 
 
+@app.command("export-parquet")
+def export_parquet(
+    out: Annotated[Optional[Path], typer.Option(
+        help="Folder to write <table>/<batch>.parquet into (default $YIBAO_LANDING_PARQUET).")] = None,
+    landing: Annotated[Optional[Path], typer.Option(help="Landing database file.")] = None,
+):
+    """Write the landed raw tables as Parquet, one folder per table, for the Spark target;
+    batch files already up to date are left alone."""
+    from ingest.parquet import export_parquet as run
+
+    target = out or settings.landing_parquet_dir()
+    exports = run(landing or settings.landing_path(), target)
+    table = RichTable("table", "rows", "written", "unchanged", "removed", title=f"Parquet in {target}")
+    for t in exports:
+        table.add_row(t.table, f"{t.rows:,}", str(t.written), str(t.unchanged), str(t.removed))
+    console.print(table)
+
+
 @app.command()
 def build(
     select: Annotated[Optional[list[str]], typer.Option(

@@ -23,6 +23,10 @@ from ingest.schema import BATCH_COLUMN
 SOURCES_PATH = (Path(__file__).resolve().parents[1]
                 / "dbt_project" / "models" / "staging" / "_sources.yml")
 
+# DuckDB attaches the landing as database `landing`; Spark has no databases above schemas (a
+# relation's database must equal its schema), and its `raw` schema holds views over the Parquet.
+SOURCE_DATABASE = "{{ 'landing' if target.type == 'duckdb' else 'raw' }}"
+
 # Freshness of tables delivered by period (only those whose period column is a date/timestamp;
 # year-keyed tables such as budgets are annual and carry no load clock).
 FRESHNESS = {"warn_after": {"count": 45, "period": "day"},
@@ -96,8 +100,10 @@ def render() -> str:
             "name": "raw",
             "description": ("Landing database written by `python -m ingest` (schema raw, one"
                             " table per contract table, typed per ingest.contracts.DUCKDB_TYPES)."
-                            " Attached read-only as database `landing`: dbt never writes upstream."),
-            "database": "landing",
+                            " Attached read-only as database `landing`: dbt never writes upstream."
+                            " On Spark, views raw.<table> over the Parquet export of the landing"
+                            " (`python -m ingest export-parquet`; macro spark_landing_views)."),
+            "database": SOURCE_DATABASE,
             "schema": "raw",
             "tables": [_table(t) for t in TABLES.values()],
         }],

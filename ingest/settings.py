@@ -15,6 +15,12 @@ def landing_path() -> Path:
     return Path(os.environ.get("YIBAO_LANDING", data_dir() / "landing" / "landing.duckdb"))
 
 
+def landing_parquet_dir() -> Path:
+    """The landed raw tables as Parquet (`python -m ingest export-parquet`), one folder per table,
+    read by the Spark target of the dbt project."""
+    return Path(os.environ.get("YIBAO_LANDING_PARQUET", data_dir() / "landing" / "parquet"))
+
+
 def warehouse_path() -> Path:
     """The dbt warehouse the dashboard reads."""
     return Path(os.environ.get("YIBAO_WAREHOUSE", data_dir() / "warehouse" / "yibao.duckdb"))

@@ -30,18 +30,23 @@ calendar as (
         days.day                                                         as calendar_date,
         cast({{ dbt.date_trunc('month', 'days.day') }} as date)          as month_start,
         cast({{ dbt.date_trunc('year', 'days.day') }} as date)           as year_start,
-        extract(year from days.day)                                      as year,
-        extract(month from days.day)                                     as month,
-        extract(quarter from days.day)                                   as quarter,
-        extract(day from days.day)                                       as day_of_month,
-        {{ dbt.datediff(dbt.date_trunc('year', 'days.day'), 'days.day', 'day') }} + 1 as day_of_year,
-        {{ dbt.datediff(dbt.date_trunc('year', 'days.day'),
-                        dbt.dateadd('year', 1, dbt.date_trunc('year', 'days.day')), 'day') }} as days_in_year,
-        {{ dbt.datediff(dbt.date_trunc('month', 'days.day'),
-                        dbt.dateadd('month', 1, dbt.date_trunc('month', 'days.day')), 'day') }} as days_in_month,
+        -- integer parts as bigint on every engine (Spark's extract and datediff return int)
+        cast(extract(year from days.day) as {{ dbt.type_bigint() }})    as year,
+        cast(extract(month from days.day) as {{ dbt.type_bigint() }})   as month,
+        cast(extract(quarter from days.day) as {{ dbt.type_bigint() }}) as quarter,
+        cast(extract(day from days.day) as {{ dbt.type_bigint() }})     as day_of_month,
+        cast({{ dbt.datediff(dbt.date_trunc('year', 'days.day'), 'days.day', 'day') }} + 1 as {{ dbt.type_bigint() }})
+                                                                         as day_of_year,
+        cast({{ dbt.datediff(dbt.date_trunc('year', 'days.day'),
+                             dbt.dateadd('year', 1, dbt.date_trunc('year', 'days.day')), 'day') }} as {{ dbt.type_bigint() }})
+                                                                         as days_in_year,
+        cast({{ dbt.datediff(dbt.date_trunc('month', 'days.day'),
+                             dbt.dateadd('month', 1, dbt.date_trunc('month', 'days.day')), 'day') }} as {{ dbt.type_bigint() }})
+                                                                         as days_in_month,
         {{ iso_weekday('days.day') }} in (6, 7)                          as is_weekend,
         festivals.festival_date                                          as spring_festival_date,
-        {{ dbt.datediff('festivals.festival_date', 'days.day', 'day') }} as days_from_spring_festival
+        cast({{ dbt.datediff('festivals.festival_date', 'days.day', 'day') }} as {{ dbt.type_bigint() }})
+                                                                         as days_from_spring_festival
     from days
     left join festivals
         on extract(year from days.day) = festivals.year
