@@ -3,8 +3,10 @@
 Names follow the national platform's fund-side extract tables (lower case). Columns are the
 subset the project uses; a delivered column not named here is reported as ignored, never
 silently dropped. Chinese labels are those of the national templates, so files with Chinese
-headers load too. The three fund-finance tables (`fund_income`, `fixmedins_budget`,
-`insured_population`) are not held by the settlement system; their layout is this project's.
+headers load too. The fund-finance tables (`fund_income`, `fund_balance`, `fixmedins_budget`,
+`insured_population`) and the enforcement ledgers (`tips`, `inspections`, `enforcement_cases`,
+`credit_events`, `credit_grades`) are not held by the settlement system; their layout is this
+project's.
 
 Every check the loader runs is declared here; `ingest.land` only executes them.
 """
@@ -468,8 +470,183 @@ INSURED_POPULATION = Table(
     ),
 )
 
+# ------------------------------------------------------------------ enforcement ledgers ------
+# Tips, inspections, cases and credit are kept by the supervision office (基金监管科), not by the
+# settlement system. Their status changes (a tip is closed, a case is decided), so each is a
+# snapshot upserted by key: a later delivery of the same id replaces the earlier row. The
+# reporter of a tip is not delivered (举报人 are protected by the reward measures, 医保办发〔2018〕22号).
+SUBJECT_TYPES = ("1", "2", "3")     # 定点医药机构, 医保医师/药师/护师, 参保人员
+DR_CODE = r"^D\d{7}$"
+REWARD_CEILING = 100_000            # yuan, 医保办发〔2018〕22号 Art. 9 (seeds 000 §7.11: 最高 10 万元)
+FINE_CEILING_MULTIPLE = 5           # 条例 Art. 40: 2-5× the amount obtained by fraud
+SUBJECT = (
+    _c("subject_type", "对象类别", not_null=True, allowed=SUBJECT_TYPES),
+    _c("subject_code", "对象编码", not_null=True, aliases=("对象编号",)),
+    replace(FIXMEDINS_CODE, not_null=False),
+)
+
+
+def _subject_checks() -> tuple[tuple[str, str], ...]:
+    """The subject code has the format of its type; an institution subject is its own institution."""
+    return (
+        (f"subject_type = '1' AND (NOT regexp_full_match(subject_code, '{FIXMEDINS[1:-1]}') "
+         "OR subject_code <> coalesce(fixmedins_code, ''))",
+         "subject_code of an institution (subject_type=1) must be its fixmedins_code"),
+        (f"subject_type = '2' AND (NOT regexp_full_match(subject_code, '{DR_CODE[1:-1]}') "
+         "OR fixmedins_code IS NULL)",
+         "subject_code of a doctor (subject_type=2) must be a D + 7-digit code, with the institution"),
+        (f"subject_type = '3' AND NOT regexp_full_match(subject_code, '{PSN_NO[1:-1]}')",
+         "subject_code of an insured person (subject_type=3) must be a psn_no"),
+    )
+
+
+TIPS = Table(
+    name="tips",
+    label_zh="举报线索",
+    description="One row per tip (举报线索) received: channel, subject, handling status and reward.",
+    key=("tip_id",),
+    columns=(
+        _c("tip_id", "线索编号", not_null=True),
+        _c("recv_date", "受理日期", "date", not_null=True),
+        _c("channel", "举报渠道", not_null=True, allowed=("1", "2", "3", "4", "5")),
+        *SUBJECT,
+        _c("tip_status", "办理状态", not_null=True, allowed=("1", "2", "3", "4")),
+        _c("verified", "查证属实", allowed=FLAG),
+        _c("close_date", "办结日期", "date"),
+        _c("case_id", "案件编号", required=False),
+        _money("reward_amt", "奖励金额", required=False),
+        _c("reward_date", "奖励发放日期", "date", required=False),
+    ),
+    date_order=(("recv_date", "close_date"), ("close_date", "reward_date")),
+    extra_checks=(
+        *_subject_checks(),
+        ("tip_status IN ('3', '4') AND close_date IS NULL",
+         "a closed tip (tip_status 3 办结 or 4 不予受理) needs close_date"),
+        ("tip_status IN ('1', '2') AND (close_date IS NOT NULL OR verified IS NOT NULL)",
+         "an open tip (tip_status 1 受理 or 2 核查中) has no close_date and no verified flag"),
+        ("tip_status = '3' AND verified IS NULL", "a tip closed as 办结 (tip_status=3) needs verified 0/1"),
+        (f"try_cast(reward_amt AS DECIMAL(18,2)) > {REWARD_CEILING}",
+         f"reward_amt above the {REWARD_CEILING:,} yuan ceiling (医保办发〔2018〕22号)"),
+        ("try_cast(reward_amt AS DECIMAL(18,2)) > 0 AND coalesce(verified, '0') <> '1'",
+         "a reward paid on a tip not verified (verified=1)"),
+    ),
+)
+
+INSPECTIONS = Table(
+    name="inspections",
+    label_zh="监督检查",
+    description="One row per inspection of an institution (日常/专项/飞行检查/双随机) and what it found.",
+    key=("insp_id",),
+    columns=(
+        _c("insp_id", "检查编号", not_null=True),
+        _c("insp_type", "检查类型", not_null=True, allowed=("1", "2", "3", "4")),
+        replace(FIXMEDINS_CODE, not_null=True),
+        _c("begndate", "检查开始日期", "date", not_null=True),
+        _c("enddate", "检查结束日期", "date"),
+        _c("inspectors", "执法人员", not_null=True, pattern=r"^ZF\d{4}(;ZF\d{4})*$"),
+        _c("draw_id", "抽查批次", required=False),
+        _c("tip_id", "线索编号", required=False),
+        _c("finding_flag", "发现问题", allowed=FLAG),
+        _c("findings", "检查发现", required=False),
+        _money("suspect_amt", "疑点金额", required=False),
+    ),
+    date_order=(("begndate", "enddate"),),
+    extra_checks=(
+        ("insp_type = '4' AND draw_id IS NULL", "a 双随机 inspection (insp_type=4) needs the draw_id of its draw"),
+        ("finding_flag IS NOT NULL AND enddate IS NULL", "an inspection with a result (finding_flag) needs enddate"),
+    ),
+)
+
+ENFORCEMENT_CASES = Table(
+    name="enforcement_cases",
+    label_zh="案件查处",
+    description="One row per case (案件): subject, violation type, amounts involved, recovered and fined, "
+                "referral, closing and upward report.",
+    key=("case_id",),
+    columns=(
+        _c("case_id", "案件编号", not_null=True),
+        _c("open_date", "立案日期", "date", not_null=True),
+        _c("case_source", "案件来源", not_null=True, allowed=("1", "2", "3", "4", "5")),
+        _c("tip_id", "线索编号", required=False),
+        _c("insp_id", "检查编号", required=False),
+        *SUBJECT,
+        _c("violation_type", "违规类型", not_null=True, pattern=r"^[a-z][a-z_]*$"),
+        _c("viol_begndate", "违规开始日期", "date", not_null=True, aliases=("违规行为开始日期",)),
+        _c("viol_enddate", "违规结束日期", "date", not_null=True, aliases=("违规行为结束日期",)),
+        _money("involved_amt", "涉案金额", not_null=True),
+        _money("recovered_amt", "追回金额", not_null=True),
+        _money("fine_amt", "罚款金额", not_null=True),
+        _c("legal_article", "处罚依据", allowed=("38", "40")),
+        _c("referral", "移送情况", not_null=True, allowed=("0", "1", "2", "3")),
+        _c("referral_date", "移送日期", "date"),
+        _c("case_status", "案件状态", not_null=True, allowed=("1", "2", "3", "4", "5")),
+        _c("close_date", "结案日期", "date"),
+        _c("report_date", "上报日期", "date", required=False),
+        _c("public_flag", "典型案例公开", allowed=FLAG, required=False),
+    ),
+    date_order=(("open_date", "close_date"), ("open_date", "referral_date"),
+                ("viol_begndate", "viol_enddate"), ("viol_enddate", "open_date")),
+    extra_checks=(
+        *_subject_checks(),
+        ("case_status IN ('4', '5') AND close_date IS NULL", "a closed case (case_status 4 结案 or 5 撤销) needs close_date"),
+        ("case_status IN ('1', '2', '3') AND close_date IS NOT NULL", "an open case (case_status 1-3) has no close_date"),
+        ("referral <> '0' AND referral_date IS NULL", "a referred case (referral 1-3) needs referral_date"),
+        ("try_cast(recovered_amt AS DECIMAL(18,2)) > try_cast(involved_amt AS DECIMAL(18,2))",
+         "recovered_amt above involved_amt"),
+        (f"try_cast(fine_amt AS DECIMAL(18,2)) > {FINE_CEILING_MULTIPLE} * try_cast(involved_amt AS DECIMAL(18,2))",
+         f"fine_amt above {FINE_CEILING_MULTIPLE}× involved_amt (条例 Art. 40 ceiling)"),
+        ("try_cast(fine_amt AS DECIMAL(18,2)) > 0 AND legal_article IS NULL", "a fine (fine_amt > 0) needs legal_article"),
+    ),
+)
+
+CREDIT_EVENTS = Table(
+    name="credit_events",
+    label_zh="信用记录",
+    description="One row per credit event (信用记录) of an institution, doctor or insured person: the "
+                "points it adds or deducts and the case behind it.",
+    key=("credit_event_id",),
+    columns=(
+        _c("credit_event_id", "信用记录编号", not_null=True),
+        _c("event_date", "记录日期", "date", not_null=True),
+        *SUBJECT,
+        _c("event_type", "记录类型", not_null=True, allowed=("1", "2", "3", "4", "5")),
+        Column("score_change", "分值变化", "int", not_null=True),
+        _c("case_id", "案件编号", required=False),
+    ),
+    extra_checks=(
+        *_subject_checks(),
+        ("event_type IN ('1', '2', '3') AND try_cast(score_change AS INTEGER) > 0",
+         "a deduction (event_type 1-3) cannot add points"),
+        ("event_type IN ('4', '5') AND try_cast(score_change AS INTEGER) < 0",
+         "an award (event_type 4-5) cannot deduct points"),
+    ),
+)
+
+CREDIT_GRADES = Table(
+    name="credit_grades",
+    label_zh="信用评价结果",
+    description="One row per year × subject: the credit score and grade (信用评价, A-D) of the year's "
+                "evaluation and whether the subject is on the blacklist (黑名单).",
+    key=("eval_year", "subject_type", "subject_code"),
+    period="eval_year",
+    columns=(
+        _c("eval_year", "评价年度", "int", not_null=True),
+        *SUBJECT,
+        Column("credit_score", "信用分", "int", not_null=True, nonneg=True),
+        _c("credit_grade", "信用等级", not_null=True, allowed=("A", "B", "C", "D")),
+        _c("blacklist_flag", "黑名单", not_null=True, allowed=FLAG),
+        _c("blacklist_begndate", "列入日期", "date"),
+        _c("blacklist_enddate", "移出日期", "date", future_ok=True),
+    ),
+    date_order=(("blacklist_begndate", "blacklist_enddate"),),
+    extra_checks=(
+        *_subject_checks(),
+        ("blacklist_flag = '1' AND blacklist_begndate IS NULL", "a blacklisted subject needs blacklist_begndate"),
+    ),
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     SETL_D, MDTRT_D, FEE_LIST_D, SETL_LIST_DIAG_D, SETL_LIST_OPRN_D, PSN_INFO_B, PSN_INSU_D,
     FIXMEDINS_B, HILIST_B, HILIST_LMTPRIC_D, FUND_INCOME, FUND_BALANCE, FIXMEDINS_BUDGET,
-    INSURED_POPULATION,
+    INSURED_POPULATION, TIPS, INSPECTIONS, ENFORCEMENT_CASES, CREDIT_EVENTS, CREDIT_GRADES,
 )}

@@ -77,6 +77,29 @@ VALID: dict[str, dict[str, str]] = {
     "insured_population": dict(
         stat_year="2024", insu_admdvs="341503", insutype="390", psn_type="15", gend="1",
         age="44", psn_cnt="1234"),
+    "tips": dict(
+        tip_id="JB202400001", recv_date="2024-02-01", channel="1", subject_type="1",
+        subject_code=HOSP, fixmedins_code=HOSP, tip_status="3", verified="1",
+        close_date="2024-03-01", case_id="AJ202400001", reward_amt="2000.00",
+        reward_date="2024-06-01"),
+    "inspections": dict(
+        insp_id="JC202400001", insp_type="2", fixmedins_code=HOSP, begndate="2024-02-10",
+        enddate="2024-02-15", inspectors="ZF0001;ZF0002", tip_id="JB202400001",
+        finding_flag="1", findings="发现违规问题", suspect_amt="120000.00"),
+    "enforcement_cases": dict(
+        case_id="AJ202400001", open_date="2024-03-01", case_source="1", tip_id="JB202400001",
+        insp_id="JC202400001", subject_type="1", subject_code=HOSP, fixmedins_code=HOSP,
+        violation_type="split_admission", viol_begndate="2023-06-01", viol_enddate="2024-01-31",
+        involved_amt="100000.00", recovered_amt="100000.00", fine_amt="150000.00",
+        legal_article="38", referral="0", case_status="4", close_date="2024-05-10",
+        public_flag="0"),
+    "credit_events": dict(
+        credit_event_id="XY0000001", event_date="2024-05-10", subject_type="1",
+        subject_code=HOSP, fixmedins_code=HOSP, event_type="1", score_change="-20",
+        case_id="AJ202400001"),
+    "credit_grades": dict(
+        eval_year="2024", subject_type="1", subject_code=HOSP, fixmedins_code=HOSP,
+        credit_score="75", credit_grade="B", blacklist_flag="0"),
 }
 
 

@@ -1,5 +1,6 @@
 """The generate() entry point: persons and reference tables first, then visits, fee lines and
-settlements block by block of persons (bounded memory), then the finance tables and the truth."""
+settlements block by block of persons (bounded memory), then the finance tables, the
+enforcement ledgers (from the injected violations) and the truth."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from ingest.contracts import TABLES
 
 from . import violations
+from .enforcement import enforcement_tables
 from .catalogue import build_catalogue, hilist_table, lmtpric_table
 from .diagnoses import diag_table, oprn_table
 from .fees import build_lines, drop_period_repeats
@@ -105,6 +107,9 @@ def generate(out_dir: Path, *, persons: int = 20_000, years: int = 3, start_year
         writers["fund_balance"].write(balance)
         writers["fixmedins_budget"].write(budget_table(acc, inst, seed))
         report("finance tables", 1, 1)
+        for name, table in enforcement_tables(truth.table(), inst, per, seed).items():
+            writers[name].write(table)
+        report("enforcement ledgers", 1, 1)
     finally:
         for w in writers.values():
             w.close()

@@ -21,7 +21,7 @@ from .catalogue import Catalogue
 from .fees import PERIOD_DAYS, Lines, line_amounts, unit_price
 from .institutions import CITY, COUNTY, PHARMACY, TOWNSHIP, VILLAGE, Institutions
 from .persons import OPEN, Persons
-from .util import DAY_S, grouped_arange, money, rng_for, round_half_away, take_str
+from .util import DAY_S, dates, grouped_arange, money, rng_for, round_half_away, take_str
 from .visits import (DEPT_CODES, DIAG3_ID, DIAG_THEME, K_CHRONIC, K_DIALYSIS, K_IPT, K_OTP, K_PHARM, OP_KEYS,
                      OTP_DIAG0, STAY_KINDS, THEMES,
                      V_GHOST_BED, V_HOARDING, V_MULTI_INST, V_OTP_DURING_STAY, V_POST_DEATH, V_SPLIT,
@@ -503,7 +503,7 @@ def _price(cat: Catalogue, inst: Institutions, v: Visits, vis: np.ndarray, ent: 
 
 # ------------------------------------------------------------------ truth --------------------
 TRUTH_COLUMNS = ["violation_type", "rule_id", "fixmedins_code", "psn_no", "mdtrt_id", "setl_id", "bkkp_sn",
-                 "amount", "note"]
+                 "amount", "note", "viol_date"]
 
 
 @dataclass
@@ -534,7 +534,8 @@ class Truth:
                 "mdtrt_id": ids.mdtrt.take(pa.array(vi)), "setl_id": ids.setl.take(pa.array(vi)),
                 "bkkp_sn": pa.nulls(len(vi), pa.string()),
                 "amount": money(np.where(codes == V_HOARDING, _over_supply(st, v, cat, vi), s.medfee[vi])).cast(pa.string()),
-                "note": take_str([notes[c] for c in range(1, 9)], codes - 1)}))
+                "note": take_str([notes[c] for c in range(1, 9)], codes - 1),
+                "viol_date": dates(v.bday[vi]).cast(pa.string())}))
         # Line level.
         L = st.lines
         viol = _truth_codes(st, v, cat)
@@ -569,16 +570,19 @@ class Truth:
                 "fixmedins_code": take_str(inst.code, v.inst[vis]), "psn_no": p.psn_no.take(pa.array(v.psn[vis])),
                 "mdtrt_id": ids.mdtrt.take(pa.array(vis)), "setl_id": ids.setl.take(pa.array(st.line_setl[li])),
                 "bkkp_sn": ids.bkkp.take(pa.array(li)), "amount": money(amount).cast(pa.string()),
-                "note": pa.array(note.tolist(), pa.string())}))
+                "note": pa.array(note.tolist(), pa.string()),
+                "viol_date": dates(L.sec[li] // DAY_S).cast(pa.string())}))
+
+    def table(self) -> pa.Table:
+        """Every injected violation so far (TRUTH_COLUMNS, all text)."""
+        if self.rows:
+            return pa.concat_tables(self.rows).select(TRUTH_COLUMNS)
+        return pa.table({c: pa.array([], pa.string()) for c in TRUTH_COLUMNS})
 
     def write(self, out: Path, roles: pa.Table) -> None:
         out.mkdir(parents=True, exist_ok=True)
         pacsv.write_csv(roles, out / "institutions.csv")
-        if self.rows:
-            t = pa.concat_tables(self.rows)
-        else:
-            t = pa.table({c: pa.array([], pa.string()) for c in TRUTH_COLUMNS})
-        pacsv.write_csv(t.select(TRUTH_COLUMNS), out / "violations.csv")
+        pacsv.write_csv(self.table(), out / "violations.csv")
 
 
 
