@@ -44,7 +44,7 @@ from ingest.schema import ensure_schema  # noqa: E402
 #: Columns whose values identify or link rows; a copy c > 0 prefixes them with 9 and c (2 digits).
 ID_COLUMNS = ("setl_id", "mdtrt_id", "init_setl_id", "psn_no", "bkkp_sn", "init_feedetl_sn",
               "setl_list_diag_id", "setl_list_oprn_id", "psn_insu_rlts_id", "ipt_otp_no",
-              "chfpdr_code", "bilg_dr_code")
+              "chfpdr_code", "bilg_dr_code", "tip_id", "insp_id", "case_id", "credit_event_id", "draw_id")
 #: Institution codes are a letter, the 6-digit area and a 5-digit serial (H34150300107); a copy
 #: moves the serial by c × INSTITUTION_STEP, keeping the contract's pattern and the area.
 INSTITUTION_STEP = 5_000
@@ -64,6 +64,10 @@ def copy_expression(column: str) -> str:
     if column == "fixmedins_code":
         return (f"CASE WHEN c = 0 THEN {column} ELSE substr({column}, 1, 7) || "
                 f"lpad(CAST(CAST(substr({column}, 8) AS INTEGER) + c * {INSTITUTION_STEP} AS VARCHAR), 5, '0') END")
+    if column == "subject_code":        # an enforcement subject: an institution, a doctor or a person
+        institution = copy_expression("fixmedins_code").replace("fixmedins_code", column)
+        person = copy_expression("psn_no").replace("psn_no", column)
+        return f"CASE WHEN subject_type = '1' THEN {institution} ELSE {person} END"
     if column == "fixmedins_name":
         return f"CASE WHEN c = 0 THEN {column} ELSE {column} || '（' || c || '）' END"
     return column

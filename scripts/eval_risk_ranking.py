@@ -56,18 +56,28 @@ def rows(warehouse: Path, truth: Path) -> list[tuple]:
         con.close()
 
 
+def quality(scores: np.ndarray, relevant: np.ndarray) -> tuple[np.ndarray, int, float, float, float, float]:
+    """Of the ranking by descending score (ties: the order given): the order, k = 10 % of the
+    rows rounded up, precision@k, recall@k, R-precision and average precision (PR-AUC)."""
+    order = np.argsort(-scores, kind="stable")
+    hit = np.asarray(relevant, dtype=bool)[order]
+    n, r = len(order), int(hit.sum())
+    k = math.ceil(0.10 * n)
+    hits = np.cumsum(hit)
+    average_precision = float((hits / np.arange(1, n + 1))[hit].sum() / r) if r else float("nan")
+    nan = float("nan")
+    return (order, k, hits[k - 1] / k, hits[k - 1] / r if r else nan, hits[r - 1] / r if r else nan,
+            average_precision)
+
+
 def measure(period: str, names: list[str], roles: list[str], scores: np.ndarray) -> Measure:
     """Quality of the ranking by descending score (ties: the order given)."""
-    order = np.argsort(-scores, kind="stable")
-    relevant = np.array([roles[i].startswith("fraud_") for i in order])
-    n, r = len(order), int(relevant.sum())
-    k = math.ceil(0.10 * n)
-    hits = np.cumsum(relevant)
-    average_precision = float((hits / np.arange(1, n + 1))[relevant].sum() / r) if r else float("nan")
+    relevant = np.array([role.startswith("fraud_") for role in roles])
+    order, k, precision, recall, r_precision, average_precision = quality(scores, relevant)
     rank_of = {i: pos + 1 for pos, i in enumerate(order)}
-    legit = [(names[i], rank_of[i], rank_of[i] <= k) for i in range(n) if roles[i] == "legit_unusual"]
-    return Measure(period, n, r, k, hits[k - 1] / k, hits[k - 1] / r if r else float("nan"),
-                   hits[r - 1] / r if r else float("nan"), average_precision, legit)
+    legit = [(names[i], rank_of[i], rank_of[i] <= k) for i in range(len(order)) if roles[i] == "legit_unusual"]
+    return Measure(period, len(order), int(relevant.sum()), k, precision, recall, r_precision, average_precision,
+                   legit)
 
 
 def evaluate(warehouse: Path, truth: Path) -> list[Measure]:

@@ -549,7 +549,8 @@ def test_error_in_the_last_table_rolls_back_every_table_before_it(generated, tmp
     damaged = directory / f"{last}.csv"
     good = damaged.read_bytes()
     lines = _lines(good)
-    _set(lines, 5, "insu_admdvs", b'"' + _get(lines, 5, "insu_admdvs"))
+    column = TABLES[last].columns[0].name
+    _set(lines, 5, column, b'"' + _get(lines, 5, column))
     damaged.write_bytes(b"\n".join(lines))
 
     with pytest.raises(IngestError, match="row 5: a quote") as caught:
