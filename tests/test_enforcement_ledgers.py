@@ -141,7 +141,8 @@ def test_rewards_fines_and_reports_follow_the_rules(ledgers):
         expected = min(max((involved * Decimal("0.02")).quantize(Decimal("0.01")), Decimal(200)), Decimal(REWARD_CEILING))
         assert abs(Decimal(tip.reward_amt) - expected) <= Decimal("0.01"), tip.tip_id
     closed = cases[cases["case_status"] == "4"]
-    assert len(closed) > 0 and (closed["recovered_amt"] == closed["involved_amt"]).all()
+    recovered = _money(closed["recovered_amt"]) / _money(closed["involved_amt"])
+    assert len(closed) > 0 and recovered.between(Decimal("0.85"), Decimal(1)).all()
     multiple = _money(closed["fine_amt"]) / _money(closed["involved_amt"])
     art40 = closed["legal_article"] == "40"
     assert multiple[art40].between(Decimal(2), Decimal(5)).all()

@@ -210,8 +210,11 @@ def _open_case(led: _Ledgers, inst: Institutions, i: int, check: _Inspection, fo
     multiple = _fine_multiple(rng, article)
     case["fine_amt"] = int(round(involved * multiple)) if closed is not None else 0
     case["legal_article"] = article if closed is not None and (multiple > 0 or article == "40") else None
-    case["recovered_amt"] = involved if closed is not None else (
-        int(round(involved * rng.uniform(0.2, 0.8))) if rng.random() < 0.3 else 0)
+    # Closed: mostly recovered in full, some institutions still owe part; open: some paid back already.
+    if closed is not None:
+        case["recovered_amt"] = involved if rng.random() < 0.7 else int(round(involved * rng.uniform(0.85, 1.0)))
+    else:
+        case["recovered_amt"] = int(round(involved * rng.uniform(0.2, 0.8))) if rng.random() < 0.3 else 0
     if article == "40" and involved >= POLICE_THRESHOLD_FEN and rng.random() < 0.7:
         day = opened + int(rng.integers(15, 60))
         if day <= (closed if closed is not None else as_of):
