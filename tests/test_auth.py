@@ -1,6 +1,6 @@
 """Roles, login and the audit log: each role opens exactly its pages (page requests and the page
 router's callback), a page's callbacks refuse other roles, patient columns are left out for roles
-that may not see them, personal data are unmasked only for an inspector on the institution's case and every such view and every export is audited, the log is
+that may not see them, personal data (a case subject's psn_no included) are unmasked only for an inspector on the institution's case and every such view and every export is audited, the log is
 append-only and tamper-evident, the first start creates an admin with a one-time password,
 passwords never reach the log, and injection or traversal strings in parameters do no harm."""
 
@@ -82,17 +82,22 @@ def test_the_navigation_lists_only_the_roles_pages(app):
         assert account == {"/logout"}
 
 
-def test_a_pages_callbacks_refuse_a_role_without_the_page(app):
+def callback_payload(app, first_output: str) -> dict:
+    """A callback request for the callback whose outputs start with `first_output`, inputs None."""
     dependencies = app.server.test_client().get("/_dash-dependencies").get_json()
-    ranking = next(d for d in dependencies if d["output"].startswith("..targeting-kpis"))
+    found = next(d for d in dependencies if d["output"].startswith(f"..{first_output}."))
     def output(spec: str) -> dict:      # "id.prop", a pattern id as its JSON
         component, prop = spec.rsplit(".", 1)
         return {"id": json.loads(component) if component.startswith("{") else component, "property": prop}
 
-    payload = {"output": ranking["output"],
-               "outputs": [output(o) for o in ranking["output"].strip(".").split("...")],
-               "inputs": [{"id": i["id"], "property": i["property"], "value": None} for i in ranking["inputs"]],
-               "changedPropIds": []}
+    return {"output": found["output"],
+            "outputs": [output(o) for o in found["output"].strip(".").split("...")],
+            "inputs": [{"id": i["id"], "property": i["property"], "value": None} for i in found["inputs"]],
+            "changedPropIds": []}
+
+
+def test_a_pages_callbacks_refuse_a_role_without_the_page(app):
+    payload = callback_payload(app, "targeting-kpis")
     assert client_as(app, "planner").post("/_dash-update-component", json=payload).status_code == 403
     assert app.server.test_client().post("/_dash-update-component", json=payload).status_code == 403
     assert client_as(app, "inspector").post("/_dash-update-component", json=payload).status_code != 403
@@ -154,6 +159,49 @@ def test_patient_columns_are_left_out_for_roles_that_may_not_see_them(app, demo_
         notes = " ".join(str(c.value) for row in workbook[SHEET_NOTES].iter_rows() for c in row if c.value)
         assert (PATIENT_COLUMNS_NOTE in notes) != sees_patient, role
     assert policy.can_see_column("planner", "suspect_amt") and not policy.can_see_column("auditor", "certno")
+
+
+def test_a_planner_cannot_open_the_enforcement_page_or_fetch_its_data(app):
+    payload = callback_payload(app, "enforcement-kpis")
+    planner = client_as(app, "planner")
+    assert planner.get("/enforcement").status_code == 403 and route(planner, "/enforcement").status_code == 403
+    assert planner.post("/_dash-update-component", json=payload).status_code == 403
+    leader = client_as(app, "leadership")
+    assert leader.get("/enforcement").status_code == 200 and route(leader, "/enforcement").status_code == 200
+    assert leader.post("/_dash-update-component", json=payload).status_code != 403
+
+
+def _institution_page(app, username: str, code: str) -> str:
+    """The institution page as rendered for the user, as its JSON text."""
+    import sys
+
+    import dash
+    import plotly
+
+    page = next(p for p in dash.page_registry.values() if p["path"] == "/institution")
+    institution = sys.modules[page["module"]]     # as Dash imported it, not a second copy
+    with app.server.test_request_context(f"/institution?inst={code}"):
+        login_user(store.get(username))
+        return json.dumps(institution.layout(inst=code).to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder,
+                          ensure_ascii=False)
+
+
+def test_a_person_case_subjects_psn_no_is_masked_except_for_an_inspector_on_the_case(app, demo_warehouse):
+    from dashboard.privacy import mask_certno
+
+    code, psn_no = query(demo_warehouse, """select fixmedins_code, subject_code from marts.fct_enforcement_case
+                                            where subject_type = '3' order by case_id limit 1""")[0]
+    masked = mask_certno(pd.Series([psn_no])).iloc[0]
+    leader, on_case, off_case = make_user("leadership", "lead"), make_user("inspector", "insp-on"), \
+        make_user("inspector", "insp-off")
+    store.assign(on_case, code)
+    for username in (leader, off_case):
+        shown = _institution_page(app, username, code)
+        assert psn_no not in shown and masked in shown, username
+    assert psn_no in _institution_page(app, on_case, code)
+    views = audit.entries("unmask")
+    assert [(v["actor"], v["detail"]["fixmedins_code"], v["detail"]["where"]) for v in views] == \
+        [(on_case, code, "institution case history")]
 
 
 def test_exports_are_audited(app, demo_warehouse, tmp_path):

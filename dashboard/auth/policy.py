@@ -19,6 +19,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/key-items": frozenset({"leadership", "planner", "budget", "inspector"}),
     "/actuarial": frozenset({"leadership", "planner"}),
     "/targeting": frozenset({"leadership", "inspector"}),
+    "/enforcement": frozenset({"leadership", "inspector"}),
     "/disclosure": frozenset({PUBLIC, *ROLES}),
     "/status": frozenset({"admin", "auditor", "leadership"}),
     "/audit": frozenset({"auditor"}),

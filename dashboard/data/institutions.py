@@ -1,6 +1,8 @@
-"""One institution against its peer group, for the institution-profile page (机构画像).
+"""One institution against its peer group, for the institution-profile page (机构画像), and its
+enforcement history (案件查处与信用评价).
 
-Reads fct_institution_month and dim_institutions. Monthly indicators and their peer values are
+Reads fct_institution_month and dim_institutions; the history fct_enforcement_case and
+fct_institution_credit_history. Monthly indicators and their peer values are
 read as the mart defines them; the 12-month figures of the KPI cards are recomputed in SQL as
 ratios of the mart's sums over the months (as its yml asks: "recompute ratios from the sums when
 rolling up; never average them"), null when the denominator is not positive (safe_ratio).
@@ -13,6 +15,7 @@ from typing import Literal, get_args
 import pandas as pd
 
 from dashboard.data.db import query
+from dashboard.privacy import mask_certno
 
 Scheme = Literal["all", "employee", "resident"]
 VisitGroup = Literal["all", "outpatient", "inpatient", "pharmacy"]
@@ -24,6 +27,8 @@ VISIT_GROUP_ZH = {"all": "全部", "outpatient": "门诊", "inpatient": "住院"
 
 #: The KPI cards cover the last this-many months of the mart.
 WINDOW_MONTHS = 12
+#: fct_enforcement_case.subject_type of an insured person: the subject_code is their psn_no.
+PERSON_SUBJECT = "3"
 
 
 def _ratio(numerator: str, denominator: str) -> str:
@@ -135,6 +140,39 @@ def institution_monthly(fixmedins_code: str, scheme: Scheme = "all",
         FROM marts.fct_institution_month
         WHERE fixmedins_code = ? AND scheme = ? AND visit_group = ?
         ORDER BY setl_month""", [fixmedins_code, scheme, visit_group])
+
+
+def institution_cases(fixmedins_code: str, reveal: bool = False) -> pd.DataFrame:
+    """The institution's enforcement cases (fct_enforcement_case, any subject at the institution),
+    latest opened first: subject, violation type, amounts, status, dates and upward report.
+
+    The subject_code of an insured person (subject_type 3) is their psn_no: masked as an ID
+    number (first 3 and last 4 kept, dashboard/privacy.py) unless reveal (the caller decides
+    with dashboard.auth.access.may_unmask and records the view)."""
+    frame = query("""
+        SELECT case_id, open_date, case_source_zh, subject_type, subject_type_zh, subject_code,
+               violation_type_zh, involved_amt, recovered_amt, fine_amt, legal_article_zh, referral_zh,
+               case_status_zh, is_closed, close_date, days_to_close, days_open, report_status
+        FROM marts.fct_enforcement_case
+        WHERE fixmedins_code = ?
+        ORDER BY open_date DESC, case_id""", [fixmedins_code])
+    if not reveal:
+        person = frame["subject_type"] == PERSON_SUBJECT
+        frame["subject_code"] = frame["subject_code"].where(~person, mask_certno(frame["subject_code"]))
+    return frame
+
+
+def credit_history(fixmedins_code: str) -> pd.DataFrame:
+    """The institution's year by year record (fct_institution_credit_history), by year: credit
+    score, grade and blacklist, points deducted and awarded, doctors penalised, inspections (with
+    findings), cases opened and closed and the closed cases' amounts."""
+    return query("""
+        SELECT eval_year, credit_score, credit_grade, blacklist_flag, blacklist_begndate, blacklist_enddate,
+               points_deducted, points_awarded, doctors_penalised, inspections, inspections_with_findings,
+               cases_opened, cases_closed, involved_amt, recovered_amt, fine_amt
+        FROM marts.fct_institution_credit_history
+        WHERE fixmedins_code = ?
+        ORDER BY eval_year""", [fixmedins_code])
 
 
 def _check(scheme: str, visit_group: str) -> None:

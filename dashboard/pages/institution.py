@@ -1,8 +1,11 @@
-"""机构画像: one institution's service indicators over time against its peer group (type × level).
+"""机构画像: one institution's service indicators over time against its peer group (type × level),
+and its enforcement history: cases (案件查处) and the year by year credit record (信用评价).
 
 Filters (shareable in the URL): ?inst=<fixmedins_code>&scheme=all|employee|resident
 &visit=all|outpatient|inpatient|pharmacy. The first render is built server-side by layout(); the
-callback re-renders on a filter change and writes the filters back to the URL.
+callback re-renders on a filter change and writes the filters back to the URL; the history
+follows the institution only. An insured person's code on a case is masked unless the viewer is
+an inspector on the institution's case (the view is then audited).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dash.dash_table.Format import Format, Group
 from dash.dash_table.Format import Scheme as NumberScheme
 
 from dashboard import formatting as fmt
+from dashboard.auth import access
 from dashboard.components.charts import GRAPH_CONFIG, styled
 from dashboard.components.kpi import kpi_card
 from dashboard.components.messages import unavailable
@@ -26,6 +30,7 @@ from dashboard.data import institutions as data
 
 PAGE = "institution"
 TABLE_ID = f"{PAGE}-table"
+CASES_TABLE, CREDIT_TABLE = f"{PAGE}-cases-table", f"{PAGE}-credit-table"
 
 dash.register_page(__name__, path="/institution", name="机构画像", order=3,
                    title="机构画像 · 医保基金数据集市")
@@ -68,6 +73,38 @@ TABLE_COLUMNS = {
     "peer_reimbursement_ratio": ("同类实际报销比", _RATIO),
     "peer_institutions": ("同类机构数", _COUNT),
 }
+#: The institution's cases: frame column → (Chinese header, display format).
+CASE_COLUMNS = {
+    "case_id": ("案件编号", None),
+    "open_date": ("立案日期", None),
+    "case_source_zh": ("案件来源", None),
+    "subject_type_zh": ("对象类别", None),
+    "subject_code": ("对象编码", None),
+    "violation_type_zh": ("违规类型", None),
+    "involved_amt": ("涉案金额（元）", _MONEY),
+    "recovered_amt": ("追回金额（元）", _MONEY),
+    "fine_amt": ("罚款金额（元）", _MONEY),
+    "case_status_zh": ("案件状态", None),
+    "close_date": ("结案日期", None),
+    "referral_zh": ("移送情况", None),
+    "report_status": ("上报状态", None),
+}
+#: The credit record by year: frame column → (Chinese header, display format).
+CREDIT_COLUMNS = {
+    "eval_year": ("年度", None),
+    "credit_grade": ("信用等级", None),
+    "credit_score": ("信用分", _COUNT),
+    "blacklist_zh": ("黑名单", None),
+    "points_deducted": ("扣分", _COUNT),
+    "points_awarded": ("加分", _COUNT),
+    "doctors_penalised": ("被扣分医保医师（人）", _COUNT),
+    "inspections": ("检查次数", _COUNT),
+    "inspections_with_findings": ("发现问题次数", _COUNT),
+    "cases_opened": ("立案数", _COUNT),
+    "cases_closed": ("结案数", _COUNT),
+    "recovered_amt": ("追回金额（元）", _MONEY),
+    "fine_amt": ("罚款金额（元）", _MONEY),
+}
 
 DROPDOWN_LABELS = {"search": "输入机构名称或编码搜索", "no_options_found": "未找到该机构",
                    "clear_search": "清除", "clear_selection": "清除选择", "select_all": "全选",
@@ -86,6 +123,7 @@ def layout(inst: str | None = None, scheme: str | None = None, visit: str | None
         scheme = scheme if scheme in data.SCHEMES else "all"
         visit = visit if visit in data.VISIT_GROUPS else "all"
         view = _render(code, scheme, visit)
+        case_rows, credit_rows = _history(code)
     except WarehouseUnavailable as exc:
         return unavailable(str(exc), PAGE)
 
@@ -118,8 +156,14 @@ def layout(inst: str | None = None, scheme: str | None = None, visit: str | None
             html.Div([dcc.Graph(id=f"{PAGE}-chart-{key}", figure=figure, config=GRAPH_CONFIG)
                       for key, figure in figures.items()], className="chart-grid"),
             html.H3("月度指标明细", style={"marginTop": "20px"}),
-            _table(table_rows),
+            _table(TABLE_ID, table_rows, TABLE_COLUMNS, 12),
         ]), type="circle", delay_show=300),
+        html.H3("案件查处记录", style={"marginTop": "20px"}),
+        html.P("本机构的执法案件（含机构、医保医师和参保人员为对象的案件），立案日期由近及远。", className="kpi-note"),
+        dcc.Loading(_table(CASES_TABLE, case_rows, CASE_COLUMNS, 10)),
+        html.H3("信用评价与监督检查（按年度）", style={"marginTop": "20px"}),
+        html.P("信用评价结果、当年扣分与加分、检查次数，以及当年结案案件的追回和罚款。", className="kpi-note"),
+        dcc.Loading(_table(CREDIT_TABLE, credit_rows, CREDIT_COLUMNS, 10)),
     ])
 
 
@@ -129,15 +173,17 @@ def _options(options: pd.DataFrame) -> list[dict]:
     return [{"label": label, "value": code} for label, code in zip(labels, options["fixmedins_code"])]
 
 
-def _table(rows: list[dict]) -> html.Div:
-    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    block = data_table(TABLE_ID, frame, {col: header for col, (header, _) in TABLE_COLUMNS.items()},
-                       page_size=12)
+def _table(table_id: str, rows: list[dict], columns: dict, page_size: int) -> html.Div:
+    """A data table of `columns` (column → (header, format)): formatted numbers, centred text."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    block = data_table(table_id, frame, {col: header for col, (header, _) in columns.items()},
+                       page_size=page_size)
     grid = block.children[1]
-    grid.columns = [{**column, "type": "numeric", "format": TABLE_COLUMNS[column["id"]][1]}
-                    if TABLE_COLUMNS[column["id"]][1] else {**column, "type": "text"}
+    grid.columns = [{**column, "type": "numeric", "format": columns[column["id"]][1]}
+                    if columns[column["id"]][1] else {**column, "type": "text"}
                     for column in grid.columns]
-    grid.style_cell_conditional = [{"if": {"column_id": "month"}, "textAlign": "center"}]
+    grid.style_cell_conditional = [{"if": {"column_id": col}, "textAlign": "center"}
+                                   for col, (_, form) in columns.items() if form is None]
     return block
 
 
@@ -167,7 +213,44 @@ def _update(code: str | None, scheme: str, visit: str):
     return (header, kpis, *figures.values(), table_rows, search, None)
 
 
+@callback(
+    Output(table_data_id(CASES_TABLE), "data"),
+    Output(table_data_id(CREDIT_TABLE), "data"),
+    Input(f"{PAGE}-inst", "value"),
+    prevent_initial_call=True,
+)
+def _update_history(code: str | None):
+    if not code:
+        return no_update, no_update
+    try:
+        return _history(code)
+    except WarehouseUnavailable:
+        return no_update, no_update
+
+
 # ---------------------------------------------------------------- rendering
+
+def _history(code: str) -> tuple[list[dict], list[dict]]:
+    """The institution's case rows and credit-record rows; an unmasked view is audited."""
+    reveal = access.may_unmask(code)
+    cases = data.institution_cases(code, reveal=reveal)
+    if reveal:
+        access.record_unmasked(code, "all", len(cases), where="institution case history")
+    credit = data.credit_history(code)
+    begin = pd.to_datetime(credit["blacklist_begndate"]).dt.strftime("%Y-%m-%d")
+    end = pd.to_datetime(credit["blacklist_enddate"]).dt.strftime("%Y-%m-%d")
+    listed = "是（" + begin + " 起" + ("，" + end + " 止").fillna("") + "）"
+    credit["blacklist_zh"] = listed.where(credit["blacklist_flag"] == "1", "否")
+    return _rows(cases, CASE_COLUMNS, ("open_date", "close_date")), _rows(credit, CREDIT_COLUMNS, ())
+
+
+def _rows(frame: pd.DataFrame, columns: dict, dates: tuple[str, ...]) -> list[dict]:
+    """Table rows of `columns`: dates as YYYY-MM-DD, missing values as null."""
+    rows = frame[list(columns)].copy()
+    for col in dates:
+        rows[col] = pd.to_datetime(rows[col]).dt.strftime("%Y-%m-%d")
+    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+
 
 def _render(code: str, scheme: str, visit: str):
     """Header, KPI cards, figures (by id suffix) and table rows for one selection."""
