@@ -1,10 +1,11 @@
 """The public disclosure (信息公开) as the disclosure marts hold it: finalised periods, the fund
 income/expenditure/balance of a period, institution indicators by visit group with small-cell
-suppression, and the monthly rows inside a period for the charts.
+suppression, the monthly rows inside a period for the charts, and the supervision results
+(closed cases against institutions, 双随机 inspection results).
 
-Reads marts.dim_disclosure_periods, fct_disclosure_fund_period and
-fct_disclosure_institution_period only; every value is the mart's (suppressed cells are null
-there). The exports (dashboard/exports/disclosure) and the 信息披露 page build on these functions.
+Reads the disclosure marts (marts.dim_disclosure_*, fct_disclosure_*) only; every value is the
+mart's (suppressed cells are null there). The exports (dashboard/exports/disclosure) and the
+信息披露 page build on these functions.
 """
 
 from __future__ import annotations
@@ -114,3 +115,36 @@ def item_prices(period_code: str) -> pd.DataFrame:
         FROM marts.fct_disclosure_item_price
         WHERE period_code = ? AND NOT is_suppressed
         ORDER BY item_class DESC, hilist_name, hilist_code, is_total DESC, fixmedins_code""", [period_code])
+
+
+def enforcement_period(period_code: str) -> dict | None:
+    """The period when its supervision results may be published (dim_disclosure_enforcement_periods:
+    finalised, and the enforcement ledgers reach into its last month), with ledgers_as_of_date;
+    None otherwise."""
+    rows = query("""
+        SELECT period_code, period_start, period_end, ledgers_as_of_date
+        FROM marts.dim_disclosure_enforcement_periods WHERE period_code = ?""", [period_code])
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def violations(period_code: str) -> pd.DataFrame:
+    """The closed cases against institutions closed in the period (fct_disclosure_violation),
+    by close date, then institution."""
+    return query("""
+        SELECT v.fixmedins_code, v.fixmedins_name, v.violation_type_zh, v.legal_article_zh, v.close_date,
+               v.involved_amt, v.recovered_amt, v.fine_amt, v.credit_grade, v.is_blacklisted
+        FROM marts.fct_disclosure_violation AS v
+        INNER JOIN marts.dim_disclosure_enforcement_periods AS p ON p.period_code = ?
+        WHERE v.close_date BETWEEN p.period_start AND p.period_end
+        ORDER BY v.close_date, v.fixmedins_code, v.case_id""", [period_code])
+
+
+def random_inspections(period_code: str) -> pd.DataFrame:
+    """The random inspections (双随机) ended in the period (fct_disclosure_random_inspection), by
+    draw, then end date and institution."""
+    return query("""
+        SELECT r.draw_id, r.fixmedins_code, r.fixmedins_name, r.begndate, r.enddate, r.result_zh
+        FROM marts.fct_disclosure_random_inspection AS r
+        INNER JOIN marts.dim_disclosure_enforcement_periods AS p ON p.period_code = ?
+        WHERE r.enddate BETWEEN p.period_start AND p.period_end
+        ORDER BY r.draw_id, r.enddate, r.fixmedins_code, r.insp_id""", [period_code])

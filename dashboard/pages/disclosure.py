@@ -1,6 +1,7 @@
 """信息披露: preview exactly what the public disclosure (信息公开) of a finalised period publishes —
-the site's index page or one institution's page, the very HTML the export writes — and run the
-export (HTML site, PDF, XLSX) into the export folder, offered as one ZIP.
+the site's index page (fund, institutions, supervision results) or one institution's page, the
+very HTML the export writes — and run the export (HTML site, PDF, XLSX) into the export folder,
+offered as one ZIP.
 
 Filters (shareable in the URL): ?period=<2024|2024Q3|2024-07>&scope=<fund|institutions|all>
 &page=<fixmedins_code>. The first render is built server-side by layout(); one callback redraws
@@ -106,6 +107,9 @@ def _summary(pub: Publication) -> html.Div:
              ("scope", "公开范围", SCOPE_ZH[pub.scope]),
              ("pages", "页面", f"首页 + {fmt.count(len(pub.institution_pages))} 个机构页面"),
              ("threshold", "小数保护", f"就诊人数少于 {pub.min_cell_persons} 人的单元不公布")]
+    if pub.enforcement_tables:
+        counts = "、".join(f"{t.sheet} {fmt.count(len(t.rows))} 条" for t in pub.enforcement_tables)
+        facts.append(("enforcement", "监管结果", f"{counts}（监管信息截止 {pub.ledgers_as_of_date:%Y-%m-%d}）"))
     return html.Div([html.Span([html.Span(f"{label}：", style={"color": "#666"}),
                                 html.Span(value, id=f"{PAGE}-summary-{key}")],
                                style={"marginRight": "20px", "whiteSpace": "nowrap"})
@@ -191,7 +195,8 @@ def layout(period: str | None = None, scope: str | None = None, page: str | None
         dcc.Location(id=f"{PAGE}-url", refresh=False),
         html.H2("信息披露"),
         html.P("预览向社会公开的医疗保障基金信息：下方显示的页面即导出时写出的网页原文（生成时间除外）。"
-               "只能公开已结束且数据完整的统计期；就诊人数少于阈值的单元已按小数保护规则隐去，公开内容不含个人信息。",
+               "只能公开已结束且数据完整的统计期；就诊人数少于阈值的单元已按小数保护规则隐去；监管结果只公开已结案的"
+               "定点医药机构案件和已有结果的双随机抽查，公开内容不含个人信息。",
                className="kpi-note"),
         html.Div([
             html.Div([html.Label("统计期", htmlFor=f"{PAGE}-period"),

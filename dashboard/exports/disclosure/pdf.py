@@ -1,7 +1,7 @@
 """The print edition: the publication as one A4 PDF (fund section with charts, the institution
-tables and key-item prices on landscape pages, the per-institution service detail, definitions
-and notes; the institution × item prices stay on the site and in the workbook), laid out by
-WeasyPrint with Noto Sans CJK embedded."""
+tables and key-item prices on landscape pages, the supervision results (violations, 双随机
+results), the per-institution service detail, definitions and notes; the institution × item
+prices stay on the site and in the workbook), laid out by WeasyPrint with Noto Sans CJK embedded."""
 
 from __future__ import annotations
 

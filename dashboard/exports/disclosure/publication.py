@@ -1,6 +1,7 @@
 """What one disclosure publishes: its tables (columns, Chinese headers, mart values), the
-institution pages, the definitions and the notes — assembled once from the disclosure marts and
-rendered by html.py, pdf.py and xlsx.py, so the three formats carry the same numbers.
+institution pages, the supervision results (violations, 双随机 results), the definitions and the
+notes — assembled once from the disclosure marts and rendered by html.py, pdf.py and xlsx.py,
+so the three formats carry the same numbers.
 
 Cell values are the marts' own (Decimal money and ratios, integer counts). A suppressed cell
 holds SUPPRESSED and prints as *; a value that does not apply or cannot be computed (平均住院日
@@ -26,7 +27,7 @@ from dashboard.indicators import DefinitionMissing, Indicator, indicator
 
 Scope = Literal["fund", "institutions", "all"]
 SCOPES: tuple[str, ...] = get_args(Scope)
-Kind = Literal["text", "code", "count", "money", "price", "percent", "days", "months"]
+Kind = Literal["text", "code", "date", "count", "money", "price", "percent", "days", "months"]
 
 SUPPRESSED = "*"
 NOT_APPLICABLE = "—"
@@ -37,6 +38,7 @@ PHARMACY = "pharmacy"
 
 SOURCE_ZH = ("医疗保障信息平台结算数据（结算信息、就诊信息、费用明细）、医保基金收入台账和基金结余台账，"
              "经医保基金数据集市（yibao-mart）按统一口径加工；退费冲减原结算，金额精确到分。")
+LEDGERS_ZH = "违规失信信息和双随机抽查结果依据医疗保障行政部门的案件查处、监督检查和信用评价台账，统计至该日"
 PRECISION_NOTE_ZH = ("金额单位为元，保留两位小数；药品耗材单价保留四位小数；比例以百分数表示，保留两位小数；人均住院天数、可支付月数保留两位小数。"
                      "“—”表示该项不适用或无可比数据。")
 
@@ -64,6 +66,8 @@ class Table:
     columns: tuple[Column, ...]
     rows: list[dict]                # mart values, SUPPRESSED or None per column key
     printed: bool = True            # in the PDF too (False: site and workbook only)
+    empty_text: str | None = None   # printed instead of the rows when there are none
+    notes: tuple[tuple[str, str], ...] = ()   # (heading, text) printed under the table
 
     def texts(self) -> list[list[str]]:
         """The published text of every cell, row by row."""
@@ -110,6 +114,8 @@ class Publication:
     fund_charts: list[Chart] = field(default_factory=list)
     institution_tables: list[Table] = field(default_factory=list)
     institution_pages: list[InstitutionPage] = field(default_factory=list)
+    enforcement_tables: list[Table] = field(default_factory=list)
+    ledgers_as_of_date: dt.date | None = None
 
     @property
     def title(self) -> str:
@@ -118,7 +124,7 @@ class Publication:
     @property
     def tables(self) -> list[Table]:
         """Every table of the publication in reading order (the XLSX sheets)."""
-        return self.fund_tables + self.institution_tables + self.institution_long_tables
+        return self.fund_tables + self.institution_tables + self.enforcement_tables + self.institution_long_tables
 
     @property
     def institution_long_tables(self) -> list[Table]:
@@ -146,9 +152,12 @@ class Publication:
     @property
     def notes(self) -> list[tuple[str, str]]:
         """(heading, text) printed on every page and in the workbook."""
+        ledgers = [("监管信息截止日期", f"{self.ledgers_as_of_date:%Y-%m-%d}（{LEDGERS_ZH}）")
+                   ] if self.enforcement_tables else []
         return [
             ("数据来源", SOURCE_ZH),
             ("数据截止日期", f"{self.data_cutoff_date:%Y-%m-%d}（统计期为已结束且数据完整的期间）"),
+            *ledgers,
             ("小数保护", suppression_note(self.min_cell_persons)),
             ("数值说明", PRECISION_NOTE_ZH),
             ("生成时间", f"{self.generated_at:%Y-%m-%d %H:%M}"),
@@ -175,6 +184,8 @@ def display(kind: Kind, value) -> str:
         return NOT_APPLICABLE
     if kind in ("text", "code"):
         return str(value)
+    if kind == "date":
+        return f"{pd.Timestamp(value):%Y-%m-%d}"
     if kind == "count":
         return f"{int(value):,}"
     number = Decimal(str(value))
@@ -413,6 +424,55 @@ def _institution_section(period_code: str, months: int) -> tuple[list[Table], li
     return tables, pages
 
 
+VIOLATION_COLUMNS = (
+    Column("fixmedins_code", "机构编码", "code"),
+    Column("fixmedins_name", "机构名称", "text"),
+    Column("violation_type_zh", "违规类型", "text"),
+    Column("legal_article_zh", "处理依据", "text"),
+    Column("close_date", "结案日期", "date"),
+    Column("credit_grade", "信用等级", "text"),
+    Column("blacklist_zh", "列入黑名单", "text"),
+    Column("involved_amt", "违规金额（元）", "money"),
+    Column("recovered_amt", "追回金额（元）", "money"),
+    Column("fine_amt", "罚款金额（元）", "money"),
+)
+RANDOM_INSPECTION_COLUMNS = (
+    Column("draw_id", "抽查批次", "code"),
+    Column("fixmedins_code", "机构编码", "code"),
+    Column("fixmedins_name", "机构名称", "text"),
+    Column("begndate", "检查开始日期", "date"),
+    Column("enddate", "检查结束日期", "date"),
+    Column("result_zh", "检查结果", "text"),
+)
+VIOLATION_NOTE_ZH = (
+    "统计期内已结案（作出处理决定）、以定点医药机构为处理对象的医保基金违法违规案件，按结案日期列示；立案调查、审理中的案件和已撤销的案件不公开，"
+    "对医保医师（药师、护师）和参保人员的处理不在本表公开。违规金额、追回金额和罚款金额为案件对该机构认定和处理的金额。"
+    "处理依据为案件适用的条款，未处罚款的案件为该违规类型适用的条款。信用等级（A—D）和黑名单为结案当年度对该机构的信用评价结果，“—”表示当年度未评价。"
+    "行政处理结果依法向社会公开，不作小数保护。")
+RANDOM_INSPECTION_NOTE_ZH = (
+    "统计期内检查结束且已有检查结果的“双随机、一公开”抽查，按抽查批次列示。检查结果：“未发现问题”；“发现问题责令整改”指发现问题、未立案；"
+    "“发现问题已立案查处”指已就检查发现立案，案件结案后其处理结果在违规失信信息中公开。不公开检查人员和检查发现的具体内容。")
+
+
+def _enforcement_section(period_code: str) -> tuple[list[Table], dt.date | None]:
+    """The violation list and the 双随机 results of the period, and the ledgers' as-of date;
+    nothing when the enforcement ledgers do not cover the period."""
+    found = data.enforcement_period(period_code)
+    if found is None:
+        return [], None
+    violations = _records(data.violations(period_code))
+    for row in violations:
+        row["blacklist_zh"] = "是" if row["is_blacklisted"] else "否"
+    tables = [
+        Table("violations", "定点医药机构违规失信信息（已结案）", "违规失信信息", VIOLATION_COLUMNS, violations,
+              empty_text="本统计期内无已结案的定点医药机构违规案件。", notes=(("公开口径", VIOLATION_NOTE_ZH),)),
+        Table("random_inspections", "“双随机、一公开”抽查结果", "双随机抽查结果", RANDOM_INSPECTION_COLUMNS,
+              _records(data.random_inspections(period_code)),
+              empty_text="本统计期内无结束的“双随机”抽查。", notes=(("公开口径", RANDOM_INSPECTION_NOTE_ZH),)),
+    ]
+    return tables, pd.Timestamp(found["ledgers_as_of_date"]).date()
+
+
 def check_period(period_code: str) -> dict:
     """The finalised period; ExportError naming the periods on offer otherwise."""
     if not PERIOD_CODE.match(period_code or ""):
@@ -450,4 +510,5 @@ def build_publication(period_code: str, scope: str = "all", generated_at: dt.dat
             pub.fund_tables, pub.fund_charts = _fund_tables(period_code, int(found["months"]))
         if scope in ("institutions", "all"):
             pub.institution_tables, pub.institution_pages = _institution_section(period_code, int(found["months"]))
+            pub.enforcement_tables, pub.ledgers_as_of_date = _enforcement_section(period_code)
     return pub

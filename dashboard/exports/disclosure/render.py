@@ -19,7 +19,8 @@ def environment() -> Environment:
     env.filters["zip"] = lambda left, right: zip(left, right, strict=True)
     env.globals["chart_svg"] = charts.svg
     macros = env.get_template("_macros.html.j2").module
-    env.globals.update(data_table=macros.data_table, chart_figure=macros.chart_figure, notes=macros.notes)
+    env.globals.update(data_table=macros.data_table, chart_figure=macros.chart_figure, notes=macros.notes,
+                       section_number=macros.section_number)
     return env
 
 
