@@ -132,6 +132,27 @@ def test_the_violation_list_is_the_closed_institution_cases_of_the_period(publis
         assert any(tokens[-3:] == list(row[-3:]) and row[4] in tokens for tokens in lines), row
 
 
+def test_each_institution_page_lists_its_own_supervision_results(published, raw):
+    expected = raw.violations(f"{PERIOD}-01-01", f"{PERIOD}-12-31")
+    inspected = raw.inspections(f"{PERIOD}-01-01", f"{PERIOD}-12-31")
+    pages = published.index.parent / "institutions"
+    checked = 0
+    for code in {row[0] for row in expected} | {row[1] for row in inspected}:
+        page = pages / f"{code}.html"
+        if not page.exists():       # no settlement in the period: no page
+            continue
+        tables = html_tables(page)
+        own = [row[2:] for row in expected if row[0] == code]
+        assert [tuple(r[k] for k in VIOLATION_KEYS[2:]) for r in tables.get("violations", [])] == own, code
+        own_draws = [row[:1] + row[3:] for row in inspected if row[1] == code]
+        assert [tuple(r[k] for k in ("draw_id", *INSPECTION_KEYS[3:])) for r in tables.get("random_inspections", [])] \
+            == own_draws, code
+        checked += 1
+    assert checked >= 3
+    clean = next(p for p in published.pub.institution_pages if p.code not in {row[0] for row in expected})
+    assert "violations" not in html_tables(pages / clean.filename)
+
+
 def test_the_random_inspection_results_are_the_ended_draws_of_the_period(published, raw):
     expected = raw.inspections(f"{PERIOD}-01-01", f"{PERIOD}-12-31")
     assert len(expected) >= 2 and len({r[-1] for r in expected}) >= 2, "the demo has several results"

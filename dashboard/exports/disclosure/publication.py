@@ -473,6 +473,19 @@ def _enforcement_section(period_code: str) -> tuple[list[Table], dt.date | None]
     return tables, pd.Timestamp(found["ledgers_as_of_date"]).date()
 
 
+def _attach_supervision(pages: list[InstitutionPage], tables: list[Table]) -> None:
+    """Each institution page repeats its own rows of the supervision tables (its 监管结果)."""
+    own = {"violations": "本机构违规失信信息（已结案）", "random_inspections": "本机构“双随机”抽查结果"}
+    for table in tables:
+        rows = _by_institution(table.rows)
+        columns = tuple(c for c in table.columns if c.key not in ("fixmedins_code", "fixmedins_name"))
+        for page in pages:
+            if page.code in rows:
+                page.tables.append(Table(table.key, own[table.key], table.sheet, columns,
+                                         [{c.key: r[c.key] for c in columns} for r in rows[page.code]],
+                                         notes=table.notes))
+
+
 def check_period(period_code: str) -> dict:
     """The finalised period; ExportError naming the periods on offer otherwise."""
     if not PERIOD_CODE.match(period_code or ""):
@@ -511,4 +524,5 @@ def build_publication(period_code: str, scope: str = "all", generated_at: dt.dat
         if scope in ("institutions", "all"):
             pub.institution_tables, pub.institution_pages = _institution_section(period_code, int(found["months"]))
             pub.enforcement_tables, pub.ledgers_as_of_date = _enforcement_section(period_code)
+            _attach_supervision(pub.institution_pages, pub.enforcement_tables)
     return pub
