@@ -87,7 +87,8 @@ def load(
     directory: Annotated[Path, typer.Argument(help="Folder holding the delivery files.")],
     landing: Annotated[Optional[Path], typer.Option(help="Landing database file.")] = None,
     tables: Annotated[Optional[str], typer.Option(
-        help="Comma-separated tables this delivery holds (default: all tables are expected).")] = None,
+        help="Comma-separated tables this delivery holds, or the groups settlement and enforcement "
+             "(default: every table is expected).")] = None,
 ):
     """Validate a delivery against the contract and land it; bad rows go to quarantine."""
     from ingest.land import load_directory

@@ -650,3 +650,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     FIXMEDINS_B, HILIST_B, HILIST_LMTPRIC_D, FUND_INCOME, FUND_BALANCE, FIXMEDINS_BUDGET,
     INSURED_POPULATION, TIPS, INSPECTIONS, ENFORCEMENT_CASES, CREDIT_EVENTS, CREDIT_GRADES,
 )}
+#: Names that stand for several tables in `ingest load --tables`: the supervision office delivers
+#: its ledgers on its own schedule, apart from the settlement system's extract.
+TABLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "enforcement": ("tips", "inspections", "enforcement_cases", "credit_events", "credit_grades"),
+}
+TABLE_GROUPS["settlement"] = tuple(t for t in TABLES if t not in TABLE_GROUPS["enforcement"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import readers, settings
-from ingest.contracts import TABLES, Column, Table
+from ingest.contracts import TABLE_GROUPS, TABLES, Column, Table
 from ingest.errors import IngestError
 from ingest.schema import BATCH_COLUMN, ensure_schema
 
@@ -280,14 +280,15 @@ def _record_batches(con, files: Iterable[readers.DeliveredFile], results: Iterab
 
 
 def discover(directory: Path, tables: Iterable[str] | None = None) -> list[Path]:
-    """Delivery files in `directory` (not its subfolders); every expected table must be there."""
+    """Delivery files in `directory` (not its subfolders); every expected table must be there.
+    `tables` may name groups of ingest.contracts.TABLE_GROUPS (settlement, enforcement)."""
     if not directory.is_dir():
         raise IngestError(f"{directory}: no such directory.")
-    wanted = list(tables) if tables else list(TABLES)
+    wanted = [t for name in tables for t in TABLE_GROUPS.get(name, (name,))] if tables else list(TABLES)
     unknown = [t for t in wanted if t not in TABLES]
     if unknown:
         raise IngestError(f"unknown table(s) {', '.join(unknown)}; the contract has "
-                          f"{', '.join(TABLES)}.")
+                          f"{', '.join(TABLES)} (or the groups {', '.join(TABLE_GROUPS)}).")
     files = sorted(p for p in directory.iterdir()
                    if p.is_file() and not p.name.startswith(".")
                    and p.suffix.lower() in readers.FORMATS

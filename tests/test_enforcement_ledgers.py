@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingest.contracts import REWARD_CEILING
+from ingest.contracts import REWARD_CEILING, TABLE_GROUPS
+from ingest.errors import IngestError
 from ingest.land import load_directory
 from tests import deliveries
 from tests.deliveries import rows_for
@@ -160,3 +161,14 @@ def test_credit_grades_follow_the_scores_and_the_blacklist_follows_fraud(ledgers
     assert (grades["credit_grade"] != "A").any()
     fraud_subjects = set(cases.loc[(cases["legal_article"] == "40") & (cases["case_status"] == "4"), "subject_code"])
     assert set(grades.loc[grades["blacklist_flag"] == "1", "subject_code"]) <= fraud_subjects
+
+
+def test_the_ledgers_and_the_settlement_extract_load_as_separate_deliveries(tmp_path):
+    landing = tmp_path / "landing.duckdb"
+    ledgers = deliveries.write(tmp_path / "ledgers", {t: rows_for(t) for t in LEDGERS})
+    report = load_directory(ledgers, landing, tables=["enforcement"])
+    assert set(report.by_table()) == set(LEDGERS)
+    settlement = deliveries.write(tmp_path / "settlement", {t: rows_for(t) for t in TABLE_GROUPS["settlement"]})
+    assert set(load_directory(settlement, landing, tables=["settlement"]).by_table()) == set(TABLE_GROUPS["settlement"])
+    with pytest.raises(IngestError, match="has no file for tips"):
+        load_directory(settlement, landing)        # by default every table is expected
