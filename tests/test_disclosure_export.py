@@ -213,7 +213,7 @@ def test_every_number_of_the_html_site_is_the_mart_value(export):
     for page in export.pub.institution_pages:
         tables = html_tables(export.site / "institutions" / page.filename)
         assert set(tables) == {t.key for t in page.tables}
-        for table in page.tables:
+        for table in (t for t in page.tables if t.key not in ENFORCEMENT_TABLES):
             for texts in tables[table.key]:
                 checked += check_row(export.marts, table, texts, page=page.code)
     assert checked > 1000
