@@ -29,15 +29,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from analytics.targeting.outcomes import EVALUATION_MIN_DAYS, confirming, ranking_date  # noqa: E402
 from eval_risk_ranking import quality  # noqa: E402
 
-AS_OF = """
-select max(d) from (
-    select max(greatest(open_date, coalesce(close_date, open_date), coalesce(referral_date, open_date),
-                        coalesce(report_date, open_date))) as d from staging.stg_enforcement_cases
-    union all select max(coalesce(enddate, begndate)) from staging.stg_inspections
-    union all select max(greatest(recv_date, coalesce(close_date, recv_date))) from staging.stg_tips
-)
-"""
-
 
 @dataclass(frozen=True)
 class Gain:
@@ -61,7 +52,7 @@ def read(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
                              "from marts.fct_institution_risk_learned").df()
         cases = con.execute("select case_id, subject_type, fixmedins_code, open_date, viol_begndate, viol_enddate "
                             "from staging.stg_enforcement_cases").df()
-        as_of = pd.Timestamp(con.execute(AS_OF).fetchone()[0])
+        as_of = pd.Timestamp(con.execute("select as_of_date from intermediate.int_enforcement_as_of").fetchone()[0])
     finally:
         con.close()
     return ranked, cases, as_of

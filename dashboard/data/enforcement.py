@@ -141,5 +141,5 @@ def upward_reports(year: int, area: str = ALL) -> pd.DataFrame:
                r.involved_amt, r.referral_zh, r.report_reason, r.report_trigger_date, r.report_deadline,
                r.report_date, r.report_status, r.days_overdue
         FROM {_REPORTS}
-        ORDER BY r.report_status <> '{OVERDUE_UNREPORTED}', r.report_deadline NULLS LAST, r.case_id""",
+        ORDER BY r.display_order""",
                  [int(year), area, area])

@@ -13,49 +13,9 @@ periods as (
 
 ),
 
-cases as (
-
-    select open_date, close_date, referral_date, report_date from {{ ref('stg_enforcement_cases') }}
-
-),
-
-inspections as (
-
-    select begndate, enddate from {{ ref('stg_inspections') }}
-
-),
-
-tips as (
-
-    select recv_date, close_date, reward_date from {{ ref('stg_tips') }}
-
-),
-
-credit_events as (
-
-    select event_date from {{ ref('stg_credit_events') }}
-
-),
-
--- the ledgers' extract date: the greatest date any enforcement ledger holds
-ledger_dates as (
-
-    select max(open_date) as ledger_date from cases
-    union all select max(close_date) from cases
-    union all select max(referral_date) from cases
-    union all select max(report_date) from cases
-    union all select max(begndate) from inspections
-    union all select max(enddate) from inspections
-    union all select max(recv_date) from tips
-    union all select max(close_date) from tips
-    union all select max(reward_date) from tips
-    union all select max(event_date) from credit_events
-
-),
-
 as_of as (
 
-    select max(ledger_date) as ledgers_as_of_date from ledger_dates
+    select as_of_date as ledgers_as_of_date from {{ ref('int_enforcement_as_of') }}
 
 ),
 

@@ -17,21 +17,9 @@ cases as (
 
 ),
 
-tips as (
-
-    select * from {{ ref('stg_tips') }}
-
-),
-
 inspections as (
 
     select * from {{ ref('stg_inspections') }}
-
-),
-
-credit_events as (
-
-    select * from {{ ref('stg_credit_events') }}
 
 ),
 
@@ -62,25 +50,9 @@ parameters as (
 
 ),
 
--- every date of every enforcement ledger; the greatest is the extract (as-of) date
-ledger_dates as (
-
-    select recv_date as ledger_date from tips
-    union all select close_date from tips
-    union all select reward_date from tips
-    union all select begndate from inspections
-    union all select enddate from inspections
-    union all select open_date from cases
-    union all select close_date from cases
-    union all select referral_date from cases
-    union all select report_date from cases
-    union all select event_date from credit_events
-
-),
-
 as_of as (
 
-    select max(ledger_date) as as_of_date from ledger_dates
+    select as_of_date from {{ ref('int_enforcement_as_of') }}
 
 ),
 
